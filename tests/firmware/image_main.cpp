@@ -13,7 +13,12 @@
 #include "joule/core/obis.hpp"
 #include "joule/core/units.hpp"
 
-extern "C" int joule_fw_modules(volatile const std::uint8_t* input, std::uint32_t n) __attribute__((weak));
+// Each module's firmware entry point (tests/firmware/fw_<module>.cpp), weak so
+// the image links whichever modules have one.
+extern "C" int joule_fw_meter(volatile const std::uint8_t* input, std::uint32_t n) __attribute__((weak));
+extern "C" int joule_fw_battery(volatile const std::uint8_t* input, std::uint32_t n) __attribute__((weak));
+extern "C" int joule_fw_market(volatile const std::uint8_t* input, std::uint32_t n) __attribute__((weak));
+extern "C" int joule_fw_carbon(volatile const std::uint8_t* input, std::uint32_t n) __attribute__((weak));
 
 namespace {
 volatile std::uint8_t g_rx[64];  // stands in for a UART DMA buffer
@@ -32,6 +37,9 @@ int main() {
   g_sink = (crc ? 1 : 0) + (code ? code->packed() : 0) + (value ? value->mantissa() : 0) + (unit ? unit->exponent : 0) +
            (t ? *t : 0) + joule::crc16_x25(frame) + joule::crc16_arc(frame) + joule::crc16_en13757(frame) +
            joule::mbus_checksum(frame);
-  if (joule_fw_modules) g_sink = g_sink + joule_fw_modules(g_rx, sizeof g_rx);
+  if (joule_fw_meter) g_sink = g_sink + joule_fw_meter(g_rx, sizeof g_rx);
+  if (joule_fw_battery) g_sink = g_sink + joule_fw_battery(g_rx, sizeof g_rx);
+  if (joule_fw_market) g_sink = g_sink + joule_fw_market(g_rx, sizeof g_rx);
+  if (joule_fw_carbon) g_sink = g_sink + joule_fw_carbon(g_rx, sizeof g_rx);
   return 0;
 }
