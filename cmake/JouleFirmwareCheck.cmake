@@ -7,6 +7,10 @@ message(STATUS "joule_core objects (text = flash code, data+bss = RAM):\n${lib_s
 execute_process(COMMAND ${NM} -C ${IMAGE} OUTPUT_VARIABLE symbols)
 string(REGEX MATCHALL "[^\n]* (malloc|_malloc_r|_sbrk|_sbrk_r|operator new[^\n]*|operator delete[^\n]*|__cxa_throw|__cxa_allocate_exception|typeinfo for[^\n]*)\n" bad "${symbols}")
 if(bad)
-  message(FATAL_ERROR "firmware image links forbidden symbols (heap/exceptions/RTTI):\n${bad}")
+  message(FATAL_ERROR "firmware image links forbidden symbols (heap/exceptions/RTTI):\n${bad}\n"
+    "Find who pulls them in the map file (joule_firmware_image.map, 'Archive member included ... (symbol)').\n"
+    "Common cause: a checked standard call (std::string_view::substr/at, std::array::at,\n"
+    "std::optional::value, std::variant get) links std::__throw_* -> abort -> raise -> malloc.\n"
+    "Use unchecked access after an explicit bounds check instead.")
 endif()
 message(STATUS "no-heap check passed: no malloc, _sbrk, operator new/delete, __cxa_throw or typeinfo")
