@@ -55,3 +55,21 @@ TEST_CASE("crc: empty input gives the initial value after xorout") {
   CHECK(joule::crc16_modbus({}) == 0xFFFF);
   CHECK(joule::crc16_en13757({}) == 0xFFFF);
 }
+
+TEST_CASE("crc: table-sliced path equals the byte-wise definition at every length") {
+  std::uint8_t buf[67];
+  std::uint32_t x = 12345;
+  for (auto& b : buf) {
+    x = x * 1103515245U + 12345U;
+    b = static_cast<std::uint8_t>(x >> 16);
+  }
+  for (std::size_t n = 0; n <= sizeof buf; ++n) {
+    const std::span<const std::uint8_t> d(buf, n);
+    CHECK(joule::crc16_arc(d) == joule::detail::crc16_reflected_bytewise(joule::detail::kCrcTableA001, 0, d));
+    CHECK(joule::crc16_modbus(d) == joule::detail::crc16_reflected_bytewise(joule::detail::kCrcTableA001, 0xFFFF, d));
+    CHECK(joule::crc16_x25(d) ==
+          static_cast<std::uint16_t>(joule::detail::crc16_reflected_bytewise(joule::detail::kCrcTable8408, 0xFFFF, d) ^ 0xFFFF));
+    CHECK(joule::crc16_en13757(d) ==
+          static_cast<std::uint16_t>(joule::detail::crc16_normal_bytewise(joule::detail::kCrcTable3D65, 0, d) ^ 0xFFFF));
+  }
+}
