@@ -101,7 +101,7 @@ Prepared prepare(const Problem& p) {
     case TerminalMode::value: q.vT = b.terminal.value_per_kwh; break;
     case TerminalMode::free: break;
   }
-  q.eps_x = 1e-12 * std::max(1.0, q.ehi);
+  q.eps_x = 1e-10 * std::max(1.0, q.ehi);
   return q;
 }
 
@@ -636,6 +636,7 @@ Certificate make_certificate(const Problem& p, const Prepared& q, const Schedule
     fhi[t] = b;
   }
   // forward: choose w_t inside its set, as close to the previous choice as allowed
+  std::vector<double> pilo(T), pihi(T);
   double prev = 0;
   for (std::size_t t = 0; t < T; ++t) {
     double target = t == 0 ? 0.0 : prev;
@@ -660,27 +661,40 @@ Certificate make_certificate(const Problem& p, const Prepared& q, const Schedule
       pi = std::isfinite(lo) ? lo : hi;
     }
     c.pi[t] = pi;
+    pilo[t] = std::min(lo, hi);
+    pihi[t] = std::max(lo, hi);
   }
-  // demand rows: nu_t = dt (pi_t - p_imp_t) at steps held at the peak, scaled to the price
+  // Demand rows imp_t <= P_k: nu_t = dt (pi_t - p_imp_t) >= 0 at steps held at
+  // the peak (their import sits at the cap, so pi may exceed p_imp). Choose
+  // those pi inside their intervals so that sum nu = price (the reduced cost
+  // of P_k vanishes), or as close as the intervals allow.
   c.demand_nu.resize(p.demand_charges.size());
-  for (std::size_t w = 0; w < p.demand_charges.size(); ++w) {
-    const auto& dw = p.demand_charges[w];
-    auto& nu = c.demand_nu[w];
+  for (std::size_t k = 0; k < p.demand_charges.size(); ++k) {
+    const auto& dw = p.demand_charges[k];
+    auto& nu = c.demand_nu[k];
     nu.assign(dw.end - dw.start, 0.0);
-    const double P = s.peak_kw.empty() ? 0 : s.peak_kw[w];
-    // Steps at the peak may take pi anywhere in [p_imp, pi_hi]; pick values so sum nu = price when possible.
-    double need = dw.price_per_kw;
-    if (P <= dw.prior_peak_kw + 1e-7) need = 0;  // peak at the incumbent: any sum <= price is optimal
+    const double P = s.peak_kw.empty() ? 0 : s.peak_kw[k];
     std::vector<std::size_t> at;
-    double room = 0;
     for (std::size_t t = dw.start; t < dw.end; ++t)
-      if (s.grid_import_kw[t] >= P - 1e-7 && P > 0) {
-        at.push_back(t);
-        room += q.dt[t] * std::max(0.0, c.pi[t] - q.pimp[t]);
+      if (P > 1e-9 && s.grid_import_kw[t] >= P - 1e-7 && s.grid_import_kw[t] < q.gi[t] - 1e-7) at.push_back(t);
+    const bool at_prior = P <= dw.prior_peak_kw + 1e-7;
+    double sum = 0;
+    for (std::size_t t : at) {
+      c.pi[t] = std::max(pilo[t], q.pimp[t]);
+      if (c.pi[t] > pihi[t]) c.pi[t] = pihi[t];
+      sum += q.dt[t] * std::max(0.0, c.pi[t] - q.pimp[t]);
+    }
+    double need = dw.price_per_kw - sum;
+    if (!at_prior || need < 0) {
+      for (std::size_t t : at) {
+        if (need <= 0) break;
+        const double room = std::isfinite(pihi[t]) ? q.dt[t] * (pihi[t] - c.pi[t]) : kInf;
+        const double take = std::min(room, need);
+        c.pi[t] += take / q.dt[t];
+        need -= take;
       }
+    }
     for (std::size_t t : at) nu[t - dw.start] = q.dt[t] * std::max(0.0, c.pi[t] - q.pimp[t]);
-    (void)room;
-    (void)need;
   }
   return c;
 }
