@@ -166,31 +166,30 @@ void compose(const Prepared& q, std::size_t t, const GridBranch& g, bool charge,
 int stage(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& gb, std::array<StageBranch, 4>& out) {
   const int ng = grid_branches(q, t, gb);
   int n = 0;
-  Pwl c, d;
   for (int k = 0; k < ng; ++k) {
-    compose(q, t, gb[k], true, c);
+    Pwl& d = out[n].h;
+    Pwl& c = out[n + 1].h;
     compose(q, t, gb[k], false, d);
+    compose(q, t, gb[k], true, c);
     const bool c0 = !c.empty() && std::fabs(c.lo()) <= q.eps_x;
     const bool d0 = !d.empty() && std::fabs(d.hi()) <= q.eps_x;
     if (c0 && d0) {
       const double sd = d.size() >= 2 ? (d.v.back() - d.v[d.size() - 2]) / (d.x.back() - d.x[d.size() - 2]) : -kInf;
       const double sc = c.size() >= 2 ? (c.v[1] - c.v[0]) / (c.x[1] - c.x[0]) : kInf;
       if (sd <= sc + 1e-12 * (1.0 + std::fabs(sd) + std::fabs(sc))) {
-        Pwl m = d;
-        for (std::size_t i = 1; i < c.size(); ++i) m.push(c.x[i], c.v[i]);
-        out[n].h = std::move(m);
+        for (std::size_t i = 1; i < c.size(); ++i) d.push(c.x[i], c.v[i]);
         out[n++].grid = k;
         continue;
       }
     }
-    if (!d.empty()) {
-      out[n].h = d;
-      out[n++].grid = k;
+    if (d.empty()) {
+      d.x.swap(c.x);
+      d.v.swap(c.v);
+      if (!d.empty()) out[n++].grid = k;
+      continue;
     }
-    if (!c.empty()) {
-      out[n].h = c;
-      out[n++].grid = k;
-    }
+    out[n++].grid = k;
+    if (!c.empty()) out[n++].grid = k;
   }
   return n;
 }
@@ -224,6 +223,7 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   out.nonconvex_steps.clear();
   out.max_pieces = V.size();
   const double eps = q.eps_x;
+  bool v_convex = true;  // V_T is affine
   for (std::size_t t = T; t-- > 0;) {
     if (want_schedule) {
       off[t + 1] = arena_x.size();
@@ -236,7 +236,9 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
       return false;
     }
     if (n > 1) out.nonconvex_steps.push_back(t);
-    if (n == 1 && is_convex(V)) {
+    const bool fast = n == 1 && v_convex;
+    if (fast) {
+      // convex V and convex stage cost: V_t is convex again (inf-convolution preserves convexity)
       reflect(sb[0].h, phi);
       detail::infconv_convex(V, phi, W);
     } else {
@@ -264,6 +266,7 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
     }
     V.x.swap(W.x);
     V.v.swap(W.v);
+    v_convex = fast || detail::is_convex(V);
     out.max_pieces = std::max(out.max_pieces, V.size());
   }
   std::reverse(out.nonconvex_steps.begin(), out.nonconvex_steps.end());
@@ -285,14 +288,14 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   s.soc_kwh.assign(T + 1, 0);
   s.soc_kwh[0] = q.e0;
   double e = q.e0;
-  Pwl Vn;
   const double eps_e = 1e-9 * std::max(1.0, q.ehi);
   for (std::size_t t = 0; t < T; ++t) {
     // V_{t+1} was written at off[t+1]; the block written right after it is V_t (off[t]), or the end
     const std::size_t a = off[t + 1];
     const std::size_t end = (t >= 1) ? off[t] : off[0];
-    Vn.x.assign(arena_x.begin() + static_cast<std::ptrdiff_t>(a), arena_x.begin() + static_cast<std::ptrdiff_t>(end));
-    Vn.v.assign(arena_v.begin() + static_cast<std::ptrdiff_t>(a), arena_v.begin() + static_cast<std::ptrdiff_t>(end));
+    const double* vx = arena_x.data() + a;
+    const double* vv = arena_v.data() + a;
+    const std::size_t vn = end - a;
     const int n = stage(q, t, gb, sb);
     double best = kInf, bestD = 0;
     int bestb = -1;
@@ -301,7 +304,7 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
       if (D < h.lo() - eps || D > h.hi() + eps) return;
       D = std::clamp(D, h.lo(), h.hi());
       const double y = e + D;
-      const double f = detail::eval(h, D, eps) + detail::eval(Vn, y, eps_e);
+      const double f = detail::eval(h, D, eps) + detail::eval(vx, vv, vn, y, eps_e);
       if (!std::isfinite(f)) return;
       if (bestb < 0 || f < best - 1e-12 * (1.0 + std::fabs(best)) ||
           (f <= best + 1e-12 * (1.0 + std::fabs(best)) && std::fabs(D) < std::fabs(bestD))) {
@@ -311,8 +314,12 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
       }
     };
     for (int b = 0; b < n; ++b) {
-      for (double D : sb[b].h.x) consider(b, D);
-      for (double y : Vn.x) consider(b, y - e);
+      const Pwl& h = sb[b].h;
+      for (double D : h.x) consider(b, D);
+      // only the breakpoints of V_{t+1} reachable from e through this branch
+      const double ylo = e + h.lo() - eps, yhi = e + h.hi() + eps;
+      std::size_t i = static_cast<std::size_t>(std::lower_bound(vx, vx + vn, ylo) - vx);
+      for (; i < vn && vx[i] <= yhi; ++i) consider(b, vx[i] - e);
     }
     if (bestb < 0) {
       out.infeasible_step = t;

@@ -19,25 +19,18 @@ bool slope_less(double a, double b) {  // a < b beyond rounding
 }
 }  // namespace
 
-double eval(const Pwl& f, double at, double eps) {
-  if (f.empty()) return kInf;
-  if (at < f.x.front()) {
-    if (at < f.x.front() - eps) return kInf;
-    return f.v.front();
-  }
-  if (at > f.x.back()) {
-    if (at > f.x.back() + eps) return kInf;
-    return f.v.back();
-  }
-  if (f.size() == 1) return f.v[0];
-  auto it = std::upper_bound(f.x.begin(), f.x.end(), at);
-  std::size_t i = static_cast<std::size_t>(it - f.x.begin());
-  if (i >= f.size()) return f.v.back();
-  if (i == 0) return f.v[0];
-  const double dx = f.x[i] - f.x[i - 1];
-  if (dx <= 0) return std::min(f.v[i], f.v[i - 1]);
-  const double a = (at - f.x[i - 1]) / dx;
-  return f.v[i - 1] + a * (f.v[i] - f.v[i - 1]);
+double eval(const double* x, const double* v, std::size_t n, double at, double eps) {
+  if (n == 0) return kInf;
+  if (at < x[0]) return at < x[0] - eps ? kInf : v[0];
+  if (at > x[n - 1]) return at > x[n - 1] + eps ? kInf : v[n - 1];
+  if (n == 1) return v[0];
+  std::size_t i = static_cast<std::size_t>(std::upper_bound(x, x + n, at) - x);
+  if (i >= n) return v[n - 1];
+  if (i == 0) return v[0];
+  const double dx = x[i] - x[i - 1];
+  if (dx <= 0) return std::min(v[i], v[i - 1]);
+  const double a = (at - x[i - 1]) / dx;
+  return v[i - 1] + a * (v[i] - v[i - 1]);
 }
 
 bool is_convex(const Pwl& f) {
@@ -88,14 +81,28 @@ void clip(Pwl& f, double lo, double hi, double eps) {
   hi = std::min(hi, f.x.back());
   if (hi < lo) hi = lo;  // touching within eps
   if (lo <= f.x.front() && hi >= f.x.back()) return;
-  Pwl g;
-  g.x.reserve(f.size());
-  g.v.reserve(f.size());
-  g.push(lo, eval(f, lo, eps));
-  for (std::size_t i = 0; i < f.size(); ++i)
-    if (f.x[i] > lo && f.x[i] < hi) g.push(f.x[i], f.v[i]);
-  if (hi > lo) g.push(hi, eval(f, hi, eps));
-  f = std::move(g);
+  // in place: the points <= lo collapse into one (lo), those >= hi into one (hi)
+  const double vlo = eval(f, lo, eps), vhi = eval(f, hi, eps);
+  const std::size_t n = f.size();
+  std::size_t w = 0;
+  f.x[w] = lo;
+  f.v[w++] = vlo;
+  for (std::size_t i = 0; i < n; ++i)
+    if (f.x[i] > lo && f.x[i] < hi) {
+      f.x[w] = f.x[i];
+      f.v[w++] = f.v[i];
+    }
+  if (hi > lo) {
+    if (w < n) {
+      f.x[w] = hi;
+      f.v[w++] = vhi;
+    } else {
+      f.push(hi, vhi);
+      ++w;
+    }
+  }
+  f.x.resize(w);
+  f.v.resize(w);
 }
 
 void simplify(Pwl& f, double eps_x) {

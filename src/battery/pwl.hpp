@@ -33,7 +33,8 @@ struct Pwl {
 };
 
 /// Value at `at` (clamped into the domain if within `eps` of it); +inf outside.
-double eval(const Pwl& f, double at, double eps);
+double eval(const double* x, const double* v, std::size_t n, double at, double eps);
+inline double eval(const Pwl& f, double at, double eps) { return eval(f.x.data(), f.v.data(), f.size(), at, eps); }
 /// True if slopes never decrease (up to a relative tolerance).
 bool is_convex(const Pwl& f);
 /// (f box g)(z) = min_{x+y=z} f(x) + g(y) for convex f, g.

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "joule/battery/dispatch.hpp"
+#include "joule/battery/mpc.hpp"
 
 namespace jb = joule::battery;
 
@@ -72,4 +73,52 @@ TEST_CASE("reference cases: 1 year") {
   // commercial_1y1h_monthly_demand (12 windows, ~2000 DP passes) runs in the
   // release check benchmarks/compare/battery/run.py, too slow under ASan.
   for (const char* id : {"grid_1y1h", "home_1y1h"}) check_case(id);
+}
+
+TEST_CASE("value report and MPC backtest") {
+  const auto path = case_path("home_24h15_double_hump");
+  auto prob = jb::parse_case_json(slurp(path));
+  REQUIRE(prob);
+  auto sol = jb::solve(*prob);
+  REQUIRE(sol);
+  auto rep = jb::value_report(*prob, sol->schedule);
+  REQUIRE(rep);
+  // costs add up to the objective (no terminal value in this case)
+  CHECK(rep->total_cost == doctest::Approx(sol->objective).epsilon(1e-9));
+  CHECK(rep->total_baseline_cost >= rep->total_cost);  // the optimum is never worse than idling... with soc kept
+  CHECK(rep->throughput_kwh > 0);
+  CHECK(rep->equivalent_full_cycles > 0);
+  CHECK(rep->self_consumption_kwh_total >= rep->baseline_self_consumption_kwh - 1e-9);
+
+  // perfect forecasts over the whole remaining horizon reproduce the optimum
+  jb::MpcOptions o;
+  o.horizon_steps = prob->steps();
+  auto bt = jb::mpc_backtest(*prob, nullptr, o);
+  REQUIRE(bt);
+  CHECK(bt->solves == prob->steps());
+  CHECK(bt->regret == doctest::Approx(0.0).epsilon(1e-6).scale(std::fabs(bt->perfect_foresight_cost) + 1));
+  // noisy price scenarios: realised cost can only be worse; spread is reported
+  const jb::Problem truth = *prob;
+  auto fc = [&truth](std::size_t t, std::size_t n) {
+    std::vector<jb::Scenario> sc;
+    for (double f : {0.8, 1.0, 1.25}) {
+      jb::Scenario s;
+      s.weight = f == 1.0 ? 0.5 : 0.25;
+      for (std::size_t k = t; k < t + n; ++k) {
+        s.price_import.push_back(truth.price_import[k] * f);
+        s.price_export.push_back(truth.price_export[k] * f);
+      }
+      sc.push_back(s);
+    }
+    return sc;
+  };
+  o.horizon_steps = 32;
+  auto bt2 = jb::mpc_backtest(*prob, fc, o);
+  REQUIRE(bt2);
+  CHECK(bt2->regret >= -1e-6);
+  CHECK(bt2->cost_spread.size() == prob->steps());
+  CHECK(bt2->cost_spread[0] > 0);
+  const auto v = jb::verify(*prob, bt2->realised, sol->certificate);
+  CHECK(v.max_bound_violation <= 1e-6);
+  CHECK(v.max_balance_violation_kw <= 1e-6);
 }

@@ -13,8 +13,8 @@ Example::
     >>> res = jb.optimize(prices, battery=dict(capacity_kwh=10, soc_init=0.5,
     ...                   p_charge_max_kw=5, p_discharge_max_kw=5),
     ...                   grid=dict(import_max_kw=10, export_max_kw=10))
-    >>> round(res.objective, 4)   # sell 2 x 1.25 kWh at 0.35; charging at 0.1 adds nothing sellable
-    -0.875
+    >>> round(res.objective, 4)   # sells all 5 kWh, 1.25 kWh per step
+    -1.0
 """
 from __future__ import annotations
 
