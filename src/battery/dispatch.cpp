@@ -214,6 +214,10 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   const std::size_t T = q.T;
   std::vector<double> arena_x, arena_v;
   std::vector<std::size_t> off(want_schedule ? T + 1 : 0);
+  if (want_schedule) {
+    arena_x.reserve(T * 24);
+    arena_v.reserve(T * 24);
+  }
   Pwl V, W, phi, tmp;
   V.push(q.tlo, -q.vT * q.tlo);
   if (q.thi > q.tlo) V.push(q.thi, -q.vT * q.thi);
@@ -299,27 +303,28 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
     const int n = stage(q, t, gb, sb);
     double best = kInf, bestD = 0;
     int bestb = -1;
-    auto consider = [&](int b, double D) {
-      const Pwl& h = sb[b].h;
-      if (D < h.lo() - eps || D > h.hi() + eps) return;
-      D = std::clamp(D, h.lo(), h.hi());
-      const double y = e + D;
-      const double f = detail::eval(h, D, eps) + detail::eval(vx, vv, vn, y, eps_e);
+    // candidates: breakpoints of the stage branch (V interpolated) and the
+    // breakpoints of V_{t+1} reachable through the branch (h interpolated);
+    // the minimum of a sum of two PWL functions sits at one of them
+    auto take = [&](int b, double D, double f) {
       if (!std::isfinite(f)) return;
       if (bestb < 0 || f < best - 1e-12 * (1.0 + std::fabs(best)) ||
           (f <= best + 1e-12 * (1.0 + std::fabs(best)) && std::fabs(D) < std::fabs(bestD))) {
-        if (f < best) best = f;
+        if (bestb < 0 || f < best) best = f;
         bestD = D;
         bestb = b;
       }
     };
     for (int b = 0; b < n; ++b) {
       const Pwl& h = sb[b].h;
-      for (double D : h.x) consider(b, D);
-      // only the breakpoints of V_{t+1} reachable from e through this branch
+      for (std::size_t j = 0; j < h.size(); ++j)
+        take(b, h.x[j], h.v[j] + detail::eval(vx, vv, vn, e + h.x[j], eps_e));
       const double ylo = e + h.lo() - eps, yhi = e + h.hi() + eps;
       std::size_t i = static_cast<std::size_t>(std::lower_bound(vx, vx + vn, ylo) - vx);
-      for (; i < vn && vx[i] <= yhi; ++i) consider(b, vx[i] - e);
+      for (; i < vn && vx[i] <= yhi; ++i) {
+        const double D = std::clamp(vx[i] - e, h.lo(), h.hi());
+        take(b, D, detail::eval(h, D, eps) + vv[i]);
+      }
     }
     if (bestb < 0) {
       out.infeasible_step = t;
