@@ -339,11 +339,11 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
     const double x = std::clamp(q.net[t] + ch - dis, g.x0, g.x1());
     double imp = 0, exq = 0, cur = 0, pos = g.x0;
     for (int i = 0; i < g.n; ++i) {
-      const double take = std::clamp(x - pos, 0.0, g.seg[i].len);
+      const double used = std::clamp(x - pos, 0.0, g.seg[i].len);
       switch (g.seg[i].kind) {
-        case Kind::exp: exq = g.seg[i].len - take; break;
-        case Kind::cur: cur = g.seg[i].len - take; break;
-        case Kind::imp: imp = take; break;
+        case Kind::exp: exq = g.seg[i].len - used; break;
+        case Kind::cur: cur = g.seg[i].len - used; break;
+        case Kind::imp: imp = used; break;
       }
       pos += g.seg[i].len;
     }

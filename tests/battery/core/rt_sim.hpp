@@ -51,6 +51,8 @@ inline SimStats simulate(std::uint64_t steps, std::uint64_t seed) {
   Rng rng{seed | 1};
   double f = 50.0, setpoint = 0.0, load = 1.0, prev = 0.0;
   std::int64_t t = 0;
+  DrEvent ev[8];
+  int n_ev = 0;
   for (std::uint64_t i = 0; i < steps; ++i, ++t) {
     // schedule changes every 15 min, with wild values (the controller must clip)
     if (t % 900 == 0) setpoint = (rng.uniform() * 2 - 1) * 8.0;
@@ -60,8 +62,15 @@ inline SimStats simulate(std::uint64_t steps, std::uint64_t seed) {
     if (rng.uniform() < 1e-4) f = 50.0 + (rng.uniform() - 0.5) * 0.8;
     if (t % 3600 == 0 && rng.uniform() < 0.2) {
       ctl.expire_dr_events(t);
-      DrEvent e{t + 60, t + 60 + static_cast<std::int64_t>(rng.uniform() * 3600), rng.uniform() * 4.0};
-      (void)ctl.add_dr_event(e);
+      DrEvent e{t + 60, t + 61 + static_cast<std::int64_t>(rng.uniform() * 3600), rng.uniform() * 4.0};
+      if (ctl.add_dr_event(e)) {
+        // mirror of the controller's pending events (expired ones dropped the same way)
+        int k = 0;
+        for (int m = 0; m < n_ev; ++m)
+          if (ev[m].end_s > t) ev[k++] = ev[m];
+        n_ev = k;
+        if (n_ev < 8) ev[n_ev++] = e;
+      }
     }
     const double soc0 = ctl.soc_kwh();
     RtInput in{setpoint, f, load, t};
@@ -75,10 +84,12 @@ inline SimStats simulate(std::uint64_t steps, std::uint64_t seed) {
     const double diff = expect - o.soc_kwh;
     bad = bad || diff > 1e-9 || diff < -1e-9;
     if (bad) ++st.violations;
-    if ((o.flags & kRtDrActive) && !(o.flags & kRtDrUnmet)) {
-      for (std::size_t k = 0; k < 1; ++k) {
-      }
-    }
+    // an active event's cap holds unless the controller flags it as unmet
+    double cap = 1e300;
+    for (int k = 0; k < n_ev; ++k)
+      if (t >= ev[k].start_s && t < ev[k].end_s && ev[k].import_cap_kw < cap) cap = ev[k].import_cap_kw;
+    if (cap < 1e299 && !(o.flags & kRtDrUnmet) && o.grid_import_kw > cap + 1e-9) ++st.dr_violations;
+    if (cap < 1e299 && !(o.flags & kRtDrActive)) ++st.dr_violations;
     if (o.flags & kRtFcrActive) ++st.fcr_steps;
     if (o.flags & kRtDrActive) ++st.dr_steps;
     if (o.flags & kRtSocLimited) ++st.soc_limited;

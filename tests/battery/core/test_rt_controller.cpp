@@ -114,6 +114,9 @@ TEST_CASE("rt: randomized simulation never violates a limit") {
 #endif
   const auto st = test::simulate(steps, 12345);
   CHECK_EQ(st.violations, 0u);
+  CHECK_EQ(st.dr_violations, 0u);
+  CHECK(st.fcr_steps > 0u);
+  CHECK(st.dr_steps > 0u);
   CHECK_EQ(st.steps, steps);
   CHECK(st.min_soc >= 1.35 - 1e-9);
   CHECK(st.max_soc <= 13.5 + 1e-9);
