@@ -173,7 +173,7 @@ def random_case(rng: np.random.Generator) -> dict:
 def test_random_cases_agree_with_highs_milp(block: int) -> None:
     rng = np.random.default_rng(1000 + block)
     n_feasible = 0
-    for i in range(500):
+    for i in range(300):  # 4 x 300 cases; keeps the ASan suite near a minute
         case = random_case(rng)
         ref = milp_objective(case)
         if ref is None:
@@ -186,7 +186,7 @@ def test_random_cases_agree_with_highs_milp(block: int) -> None:
         assert abs(res["objective"] - ref) <= 1e-6 * max(1.0, abs(ref)), (block, i, res["objective"], ref, json.dumps(case))
         lb = res["certificate"]["lower_bound"]
         assert lb is None or lb <= res["objective"] + 1e-6 * max(1.0, abs(ref))
-    assert n_feasible > 300
+    assert n_feasible > 180
 
 
 @pytest.mark.parametrize("name", CASES_24H)
