@@ -1,0 +1,117 @@
+// C API of the battery module (joule_battery.h).
+#include <memory>
+#include <string>
+
+#include "c_api_internal.hpp"
+#include "joule/battery/dispatch.hpp"
+#include "joule/battery/rt_controller.hpp"
+#include "joule.h"
+
+struct joule_battery_rt {
+  joule::battery::RtController ctl;
+};
+
+using joule::capi::guard;
+using joule::capi::report;
+
+extern "C" {
+
+JOULE_API joule_status joule_battery_optimize_json(const char* case_json, size_t case_len, char* buf, size_t cap,
+                                                   size_t* len) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(case_json != nullptr, "case_json is NULL");
+    JOULE_C_REQUIRE(len != nullptr, "len is NULL");
+    auto prob = joule::battery::parse_case_json(std::string_view(case_json, case_len));
+    if (!prob) return report(prob.error());
+    auto sol = joule::battery::solve(*prob);
+    if (!sol) return report(sol.error());
+    const auto ver = joule::battery::verify(*prob, sol->schedule, sol->certificate);
+    return joule::capi::write_string(joule::battery::solution_to_json(*prob, *sol, ver), buf, cap, len);
+  });
+}
+
+JOULE_API joule_status joule_battery_objective_json(const char* case_json, size_t case_len, double* objective) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(case_json != nullptr && objective != nullptr, "NULL argument");
+    auto prob = joule::battery::parse_case_json(std::string_view(case_json, case_len));
+    if (!prob) return report(prob.error());
+    auto sol = joule::battery::solve(*prob);
+    if (!sol) return report(sol.error());
+    *objective = sol->objective;
+    return joule::capi::ok();
+  });
+}
+
+JOULE_API void joule_battery_rt_config_default(joule_battery_rt_config* cfg) {
+  if (!cfg) return;
+  const joule::battery::RtConfig d;
+  *cfg = joule_battery_rt_config{sizeof(joule_battery_rt_config),
+                                 d.capacity_kwh, d.soc_min_kwh, d.soc_max_kwh, d.p_charge_max_kw,
+                                 d.p_discharge_max_kw, d.ramp_kw_per_s, d.eta_charge, d.eta_discharge, d.dt_s,
+                                 d.fcr_reserve_kw, d.fcr_nominal_hz, d.fcr_deadband_hz, d.fcr_full_deviation_hz,
+                                 d.fcr_energy_hours};
+}
+
+JOULE_API joule_status joule_battery_rt_create(const joule_battery_rt_config* c, double soc_kwh, joule_battery_rt** out) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(c != nullptr && out != nullptr, "NULL argument");
+    JOULE_C_REQUIRE(c->struct_size == sizeof(joule_battery_rt_config), "struct_size must be sizeof(joule_battery_rt_config)");
+    joule::battery::RtConfig k;
+    k.capacity_kwh = c->capacity_kwh;
+    k.soc_min_kwh = c->soc_min_kwh;
+    k.soc_max_kwh = c->soc_max_kwh;
+    k.p_charge_max_kw = c->p_charge_max_kw;
+    k.p_discharge_max_kw = c->p_discharge_max_kw;
+    k.ramp_kw_per_s = c->ramp_kw_per_s;
+    k.eta_charge = c->eta_charge;
+    k.eta_discharge = c->eta_discharge;
+    k.dt_s = c->dt_s;
+    k.fcr_reserve_kw = c->fcr_reserve_kw;
+    k.fcr_nominal_hz = c->fcr_nominal_hz;
+    k.fcr_deadband_hz = c->fcr_deadband_hz;
+    k.fcr_full_deviation_hz = c->fcr_full_deviation_hz;
+    k.fcr_energy_hours = c->fcr_energy_hours;
+    auto ctl = joule::battery::RtController::create(k, soc_kwh);
+    if (!ctl) return report(ctl.error());
+    *out = new joule_battery_rt{*ctl};
+    return joule::capi::ok();
+  });
+}
+
+JOULE_API void joule_battery_rt_destroy(joule_battery_rt* rt) { delete rt; }
+
+JOULE_API joule_status joule_battery_rt_step(joule_battery_rt* rt, double setpoint_kw, double frequency_hz,
+                                             double site_net_load_kw, int64_t time_s, joule_battery_rt_output* out) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(rt != nullptr && out != nullptr, "NULL argument");
+    joule::battery::RtInput in;
+    in.setpoint_kw = setpoint_kw;
+    in.frequency_hz = frequency_hz;
+    in.site_net_load_kw = site_net_load_kw;
+    in.time_s = time_s;
+    const auto o = rt->ctl.step(in);
+    *out = joule_battery_rt_output{o.power_kw, o.fcr_kw, o.grid_import_kw, o.soc_kwh, o.flags};
+    return joule::capi::ok();
+  });
+}
+
+JOULE_API joule_status joule_battery_rt_add_dr_event(joule_battery_rt* rt, int64_t start_s, int64_t end_s,
+                                                     double import_cap_kw) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(rt != nullptr, "NULL argument");
+    auto r = rt->ctl.add_dr_event({start_s, end_s, import_cap_kw});
+    if (!r) return report(r.error());
+    return joule::capi::ok();
+  });
+}
+
+JOULE_API joule_status joule_battery_rt_set_soc(joule_battery_rt* rt, double soc_kwh) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(rt != nullptr, "NULL argument");
+    JOULE_C_REQUIRE(soc_kwh >= 0, "soc_kwh must be >= 0");
+    rt->ctl.set_soc_kwh(soc_kwh);
+    return joule::capi::ok();
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,204 @@
+"""Battery dispatch: the exact optimum of the canonical problem, with pandas.
+
+The solver is the C++ dynamic programme on the piecewise-linear cost-to-go
+of stored energy (docs/battery.md); this module turns pandas inputs into the
+``joule.battery.case/1`` schema and the result back into a DataFrame.
+
+Example::
+
+    >>> import pandas as pd, joule.battery as jb
+    >>> idx = pd.date_range("2025-01-01", periods=4, freq="15min", tz="UTC")
+    >>> prices = pd.DataFrame({"price_import": [0.1, 0.1, 0.4, 0.4],
+    ...                        "price_export": [0.05, 0.05, 0.35, 0.35]}, index=idx)
+    >>> res = jb.optimize(prices, battery=dict(capacity_kwh=10, soc_init=0.5,
+    ...                   p_charge_max_kw=5, p_discharge_max_kw=5),
+    ...                   grid=dict(import_max_kw=10, export_max_kw=10))
+    >>> round(res.objective, 4)   # sells all 5 kWh, 1.25 kWh per step
+    -1.0
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+import numpy as np
+
+from . import _joule
+
+_native = _joule.battery
+
+__all__ = ["DispatchResult", "optimize", "optimize_case", "screen", "plot"]
+
+_SERIES = ("price_import", "price_export", "load_kw", "pv_kw", "emission_factor")
+
+
+@dataclass
+class DispatchResult:
+    """Result of :func:`optimize`.
+
+    Attributes:
+        objective: total cost (currency), negative = profit.
+        breakdown: energy_import, energy_export_revenue, degradation, carbon,
+            demand, terminal_value (currency).
+        schedule: DataFrame with grid_import_kw, grid_export_kw, charge_kw,
+            discharge_kw, pv_curtail_kw, soc_kwh (end of step), pi (marginal
+            cost of energy at the meter, currency/kWh) and w (marginal value
+            of stored energy, currency/kWh); indexed like the input.
+        soc_init_kwh: stored energy before the first step (kWh).
+        peak_kw: one peak per demand window (kW).
+        certificate: lower_bound, gap, proven_optimal, nonconvex_steps, ...
+        verification: the independent verifier's findings.
+        raw: the full result dictionary.
+    """
+
+    objective: float
+    breakdown: Dict[str, float]
+    schedule: Any
+    soc_init_kwh: float
+    peak_kw: List[float]
+    certificate: Dict[str, Any]
+    verification: Dict[str, Any]
+    raw: Dict[str, Any] = field(repr=False, default_factory=dict)
+
+
+def _to_list(x: Any) -> List[float]:
+    return np.asarray(x, dtype=float).ravel().tolist()
+
+
+def optimize_case(case: Union[Mapping[str, Any], str]) -> Dict[str, Any]:
+    """Solve a ``joule.battery.case/1`` case (a dict or its JSON text).
+
+    Returns the result dictionary ``{"objective", "breakdown", "schedule",
+    "certificate", "verification", "warnings", "stats"}``. Raises
+    :class:`joule.InvalidArgumentError` (field named) or
+    :class:`joule.InfeasibleError` (step and constraint named).
+    """
+    text = case if isinstance(case, str) else json.dumps(case)
+    return json.loads(_native.optimize_json(text))
+
+
+def screen(case: Union[Mapping[str, Any], str]) -> List[Dict[str, Any]]:
+    """Infeasibility screens: a list of ``{step, constraint, amount, message}`` (empty = none found)."""
+    text = case if isinstance(case, str) else json.dumps(case)
+    return list(_native.screen_json(text))
+
+
+def optimize(
+    series: Any,
+    battery: Mapping[str, Any],
+    grid: Optional[Mapping[str, float]] = None,
+    dt_hours: Optional[Union[float, Sequence[float]]] = None,
+    pv_curtailable: bool = True,
+    demand_charges: Optional[Sequence[Mapping[str, Any]]] = None,
+    carbon: Optional[Mapping[str, Any]] = None,
+) -> DispatchResult:
+    """Exact optimal dispatch from a pandas DataFrame (or a dict of arrays).
+
+    Args:
+        series: columns price_import, price_export (currency/kWh, required),
+            load_kw, pv_kw (kW), emission_factor (kg/kWh), one row per step.
+        battery: capacity_kwh, soc_min, soc_max, soc_init (fractions),
+            p_charge_max_kw, p_discharge_max_kw, eta_charge, eta_discharge,
+            degradation_cost_per_kwh, terminal (``{"mode": "fixed", "soc": x}``, ...).
+        grid: import_max_kw, export_max_kw (kW); missing = unlimited.
+        dt_hours: step length(s) in hours; default: from a DatetimeIndex, else 1.
+        pv_curtailable: PV may be curtailed.
+        demand_charges: ``[{"price_per_kw", "start", "end", "prior_peak_kw"}]``.
+        carbon: ``{"price_per_kg", "credit_exports"}``.
+
+    Returns:
+        :class:`DispatchResult` with the schedule as a DataFrame on the input's index.
+    """
+    import pandas as pd
+
+    index = getattr(series, "index", None)
+    cols = {}
+    for name in _SERIES:
+        if hasattr(series, "columns"):
+            if name in series.columns:
+                cols[name] = _to_list(series[name])
+        elif name in series:
+            cols[name] = _to_list(series[name])
+    if "price_import" not in cols or "price_export" not in cols:
+        raise ValueError("series needs price_import and price_export")
+    n = len(cols["price_import"])
+    if dt_hours is None:
+        if isinstance(index, pd.DatetimeIndex) and len(index) >= 2:
+            step = (index[1:] - index[:-1]).total_seconds().to_numpy() / 3600.0
+            dt_hours = step.tolist() + [float(step[-1])]
+            if np.allclose(step, step[0]):
+                dt_hours = float(step[0])
+        else:
+            dt_hours = 1.0
+    case: Dict[str, Any] = {
+        "schema": "joule.battery.case/1",
+        "dt_hours": dt_hours if np.isscalar(dt_hours) else _to_list(dt_hours),
+        "series": cols,
+        "battery": dict(battery),
+        "grid": dict(grid or {}),
+        "pv_curtailable": bool(pv_curtailable),
+    }
+    if demand_charges:
+        case["demand_charges"] = [dict(w) for w in demand_charges]
+    if carbon:
+        case["carbon"] = dict(carbon)
+    raw = optimize_case(case)
+    s = raw["schedule"]
+    frame = pd.DataFrame(
+        {
+            "grid_import_kw": s["grid_import_kw"],
+            "grid_export_kw": s["grid_export_kw"],
+            "charge_kw": s["charge_kw"],
+            "discharge_kw": s["discharge_kw"],
+            "pv_curtail_kw": s["pv_curtail_kw"],
+            "soc_kwh": s["soc_kwh"][1:],
+            "pi": raw["certificate"]["pi"],
+            "w": raw["certificate"]["w"],
+        },
+        index=index if index is not None and len(index) == n else None,
+    )
+    return DispatchResult(
+        objective=float(raw["objective"]),
+        breakdown=raw["breakdown"],
+        schedule=frame,
+        soc_init_kwh=float(s["soc_kwh"][0]),
+        peak_kw=list(s["peak_kw"]),
+        certificate=raw["certificate"],
+        verification=raw["verification"],
+        raw=raw,
+    )
+
+
+def plot(result: DispatchResult, prices: Any = None, ax: Any = None) -> Any:
+    """Plot state of charge, battery power and prices (matplotlib).
+
+    Args:
+        result: from :func:`optimize`.
+        prices: optional Series/array of import prices to draw on a twin axis.
+        ax: a sequence of two matplotlib axes; default: a new figure.
+
+    Returns:
+        The matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    df = result.schedule
+    if ax is None:
+        fig, ax = plt.subplots(2, 1, sharex=True, figsize=(10, 6))
+    else:
+        fig = ax[0].figure
+    x = df.index if df.index is not None else np.arange(len(df))
+    ax[0].step(x, df["soc_kwh"], where="post", label="SoC [kWh]")
+    ax[0].set_ylabel("stored energy [kWh]")
+    ax[0].legend(loc="upper left")
+    power = df["discharge_kw"] - df["charge_kw"]
+    ax[1].step(x, power, where="post", label="discharge - charge [kW]")
+    ax[1].set_ylabel("battery power [kW]")
+    ax[1].legend(loc="upper left")
+    if prices is not None:
+        tw = ax[1].twinx()
+        tw.step(x, np.asarray(prices, dtype=float), where="post", color="tab:red", alpha=0.6, label="price")
+        tw.set_ylabel("price [currency/kWh]")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,73 @@
+// joule/battery/mpc.hpp: value report, receding-horizon control and backtests.
+//
+// value_report() says what a schedule is worth against the same site without
+// a battery. mpc_backtest() replays a horizon step by step: at each step it
+// re-solves the exact dispatch over the next `horizon_steps` using forecasts
+// (one point path, or several quantile scenarios with weights), applies the
+// first step to the true data, and finally compares the realised cost with
+// the perfect-foresight optimum.
+//
+// Example:
+//   auto rep = joule::battery::value_report(problem, solution.schedule);
+//   auto bt = joule::battery::mpc_backtest(problem, forecaster, {.horizon_steps = 96});
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+#include "joule/battery/dispatch.hpp"
+
+namespace joule::battery {
+
+/// Per-step and total value of a schedule against "no battery" (same site, same tariffs).
+struct ValueReport {
+  std::vector<double> cost;                ///< per step, with the battery [currency]
+  std::vector<double> baseline_cost;       ///< per step, without it [currency]
+  std::vector<double> self_consumption_kwh;///< PV energy used on site (directly or via the battery)
+  std::vector<double> carbon_avoided_kg;   ///< emission-factor weighted import reduction [kg]
+  double total_cost = 0, total_baseline_cost = 0;
+  double arbitrage_value = 0;              ///< energy-cost savings (imports, exports, carbon) minus degradation
+  double demand_charge_savings = 0;        ///< baseline demand charges minus actual
+  std::vector<double> peak_reduction_kw;   ///< per demand window
+  double self_consumption_kwh_total = 0, baseline_self_consumption_kwh = 0;
+  double carbon_avoided_kg_total = 0;
+  double throughput_kwh = 0;               ///< AC energy charged + discharged
+  double equivalent_full_cycles = 0;       ///< stored energy discharged / usable capacity
+};
+
+/// Value of `s` for problem `p` (schedule arrays of length T). Errors: invalid_argument.
+Result<ValueReport> value_report(const Problem& p, const Schedule& s);
+
+/// One forecast scenario over steps [t, t + n): empty vectors = take the truth.
+struct Scenario {
+  std::vector<double> price_import, price_export, load_kw, pv_kw;
+  double weight = 1.0;  ///< probability weight (normalised by the controller)
+};
+
+/// Forecast provider: scenarios for steps [t, t + n) (one = point forecast).
+using Forecaster = std::function<std::vector<Scenario>(std::size_t t, std::size_t n)>;
+
+/// Receding-horizon options.
+struct MpcOptions {
+  std::size_t horizon_steps = 96;  ///< look-ahead per solve
+  double terminal_value_factor = 1.0;  ///< value of energy left at a horizon end = factor x mean forecast export price x eta_discharge
+};
+
+/// Backtest result.
+struct MpcResult {
+  Schedule realised;                  ///< what was applied to the true data
+  double realised_cost = 0;           ///< objective of `realised` on the true problem
+  double perfect_foresight_cost = 0;  ///< exact optimum with the true data
+  double regret = 0;                  ///< realised - perfect foresight (>= 0 up to the terminal condition)
+  std::vector<double> expected_cost;  ///< per solve: weighted mean of the scenarios' optima
+  std::vector<double> cost_spread;    ///< per solve: max - min of the scenarios' optima
+  std::size_t solves = 0;
+};
+
+/// Replays `truth` with re-optimisation at every step. The realised schedule
+/// respects every limit of `truth`; the terminal condition of `truth` is
+/// targeted by the last horizons (fixed/min become exact only if reachable).
+Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast, const MpcOptions& o = {});
+
+}  // namespace joule::battery

@@ -1,0 +1,958 @@
+// Exact dispatch of the canonical problem (SPEC §2-§5) by dynamic programming
+// on the piecewise-linear cost-to-go of stored energy. See docs/battery.md for
+// the proof of exactness; the comments here say which step of it is applied.
+#include "joule/battery/dispatch.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+
+#include "pwl.hpp"
+
+namespace joule::battery {
+
+namespace {
+
+using detail::Pwl;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+enum class Kind : std::uint8_t { exp, cur, imp };
+struct Seg {
+  double slope, len;
+  Kind kind;
+};
+/// Cost of the net bus requirement x = imp - exp - cur at one step (SPEC §4.1):
+/// the inf-convolution of the three resources, as a slope-sorted list.
+struct GridBranch {
+  double x0 = 0, f0 = 0;  ///< leftmost x (all disposal at its maximum) and its cost [currency/h]
+  std::array<Seg, 3> seg{};
+  int n = 0;
+  double x1() const {
+    double x = x0;
+    for (int i = 0; i < n; ++i) x += seg[i].len;
+    return x;
+  }
+  double cost(double x) const {
+    double f = f0, pos = x0;
+    for (int i = 0; i < n; ++i) {
+      const double a = std::clamp(x - pos, 0.0, seg[i].len);
+      f += a * seg[i].slope;
+      pos += seg[i].len;
+    }
+    return f;
+  }
+};
+
+struct StageBranch {
+  Pwl h;        ///< cost [currency] of an energy change D [kWh] over the step
+  int grid = 0; ///< which GridBranch
+};
+
+/// Everything the DP needs, derived once from the Problem.
+struct Prepared {
+  std::size_t T = 0;
+  std::vector<double> dt, net, pimp, pexp, curt_max, gi;  ///< gi: import cap per step (peak search lowers it)
+  double ge = 0, pch = 0, pdis = 0, eta_c = 1, eta_d = 1, cdeg = 0;
+  double e0 = 0, elo = 0, ehi = 0, tlo = 0, thi = 0, vT = 0;
+  double eps_x = 1e-9;
+};
+
+double at_or(const std::vector<double>& v, std::size_t t, double d) { return v.empty() ? d : v[t]; }
+
+Prepared prepare(const Problem& p) {
+  Prepared q;
+  const std::size_t T = p.steps();
+  q.T = T;
+  q.dt.resize(T);
+  q.net.resize(T);
+  q.pimp.resize(T);
+  q.pexp.resize(T);
+  q.curt_max.resize(T);
+  q.gi.assign(T, p.grid.import_max_kw);
+  for (std::size_t t = 0; t < T; ++t) {
+    q.dt[t] = p.dt_hours.size() == 1 ? p.dt_hours[0] : p.dt_hours[t];
+    const double pv = at_or(p.pv_kw, t, 0.0);
+    q.net[t] = at_or(p.load_kw, t, 0.0) - pv;
+    const double ef = at_or(p.emission_factor, t, 0.0);
+    // SPEC §2: effective prices include the carbon price on the intensity path
+    q.pimp[t] = p.price_import[t] + p.carbon.price_per_kg * ef;
+    q.pexp[t] = p.price_export[t] + (p.carbon.credit_exports ? p.carbon.price_per_kg * ef : 0.0);
+    q.curt_max[t] = p.pv_curtailable ? pv : 0.0;
+  }
+  const auto& b = p.battery;
+  q.ge = p.grid.export_max_kw;
+  q.pch = b.p_charge_max_kw;
+  q.pdis = b.p_discharge_max_kw;
+  q.eta_c = b.eta_charge;
+  q.eta_d = b.eta_discharge;
+  q.cdeg = b.degradation_cost_per_kwh;
+  q.e0 = b.soc_init * b.capacity_kwh;
+  // SPEC §3.4: an out-of-band initial SoC widens the band
+  q.elo = std::min(b.soc_min * b.capacity_kwh, q.e0);
+  q.ehi = std::max(b.soc_max * b.capacity_kwh, q.e0);
+  q.tlo = q.elo;
+  q.thi = q.ehi;
+  switch (b.terminal.mode) {
+    case TerminalMode::fixed: q.tlo = q.thi = b.terminal.soc * b.capacity_kwh; break;
+    case TerminalMode::min: q.tlo = std::max(q.elo, b.terminal.soc * b.capacity_kwh); break;
+    case TerminalMode::value: q.vT = b.terminal.value_per_kwh; break;
+    case TerminalMode::free: break;
+  }
+  q.eps_x = 1e-10 * std::max(1.0, q.ehi);
+  return q;
+}
+
+/// Grid branches of step t: one when netting is free (p_exp <= p_imp, SPEC
+/// §4.1), else two (import-only, export-only) so that imp*exp = 0 holds.
+int grid_branches(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& out) {
+  const double C = q.curt_max[t];
+  // an infinite limit is replaced by one no schedule can reach at this step
+  const double big = std::fabs(q.net[t]) + q.pch + q.pdis + C + 1.0;
+  const double gi = std::min(q.gi[t], big), ge = std::min(q.ge, big);
+  const double pi = q.pimp[t], pe = q.pexp[t];
+  auto make = [&](bool with_imp, bool with_exp, GridBranch& g) {
+    g = {};
+    g.x0 = -C - (with_exp ? ge : 0.0);
+    g.f0 = with_exp ? -pe * ge : 0.0;
+    if (with_exp && ge > 0) g.seg[g.n++] = {pe, ge, Kind::exp};
+    if (C > 0) g.seg[g.n++] = {0.0, C, Kind::cur};
+    if (with_imp && gi > 0) g.seg[g.n++] = {pi, gi, Kind::imp};
+    std::sort(g.seg.begin(), g.seg.begin() + g.n, [](const Seg& a, const Seg& b) { return a.slope < b.slope; });
+  };
+  if (pe <= pi) {
+    make(true, true, out[0]);
+    return 1;
+  }
+  make(true, false, out[0]);
+  make(false, true, out[1]);
+  return 2;
+}
+
+/// Stage cost of energy change D [kWh] through one battery direction
+/// (complementarity: charge XOR discharge) and one grid branch.
+void compose(const Prepared& q, std::size_t t, const GridBranch& g, bool charge, Pwl& h) {
+  h.clear();
+  const double dt = q.dt[t], N = q.net[t];
+  const double xa = charge ? N : N - q.pdis;
+  const double xb = charge ? N + q.pch : N;
+  const double lo = std::max(xa, g.x0), hi = std::min(xb, g.x1());
+  if (lo > hi + 1e-12 * (1.0 + std::fabs(hi))) return;
+  const double hi2 = std::max(lo, hi);
+  auto point = [&](double x) {
+    if (charge) {
+      const double D = (x - N) * q.eta_c * dt;
+      h.push(D, (q.cdeg / q.eta_c) * D + dt * g.cost(x));
+    } else {
+      const double D = (x - N) * dt / q.eta_d;
+      h.push(D, -q.cdeg * q.eta_d * D + dt * g.cost(x));
+    }
+  };
+  point(lo);
+  double pos = g.x0;
+  for (int i = 0; i < g.n; ++i) {
+    pos += g.seg[i].len;
+    if (pos > lo && pos < hi2) point(pos);
+  }
+  if (hi2 > lo) point(hi2);
+}
+
+/// Stage branches of step t (at most 4). One convex branch when the charge
+/// and discharge pieces join convexly at D = 0 (then nothing is lost by
+/// merging them: the min of two convex functions sharing the point 0 with
+/// ordered one-sided slopes is their union, which is convex).
+int stage(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& gb, std::array<StageBranch, 4>& out) {
+  const int ng = grid_branches(q, t, gb);
+  int n = 0;
+  for (int k = 0; k < ng; ++k) {
+    Pwl& d = out[n].h;
+    Pwl& c = out[n + 1].h;
+    compose(q, t, gb[k], false, d);
+    compose(q, t, gb[k], true, c);
+    const bool c0 = !c.empty() && std::fabs(c.lo()) <= q.eps_x;
+    const bool d0 = !d.empty() && std::fabs(d.hi()) <= q.eps_x;
+    if (c0 && d0) {
+      const double sd = d.size() >= 2 ? (d.v.back() - d.v[d.size() - 2]) / (d.x.back() - d.x[d.size() - 2]) : -kInf;
+      const double sc = c.size() >= 2 ? (c.v[1] - c.v[0]) / (c.x[1] - c.x[0]) : kInf;
+      if (sd <= sc + 1e-12 * (1.0 + std::fabs(sd) + std::fabs(sc))) {
+        for (std::size_t i = 1; i < c.size(); ++i) d.push(c.x[i], c.v[i]);
+        out[n++].grid = k;
+        continue;
+      }
+    }
+    if (d.empty()) {
+      d.x.swap(c.x);
+      d.v.swap(c.v);
+      if (!d.empty()) out[n++].grid = k;
+      continue;
+    }
+    out[n++].grid = k;
+    if (!c.empty()) out[n++].grid = k;
+  }
+  return n;
+}
+
+void reflect(const Pwl& h, Pwl& phi) {  // phi(z) = h(-z)
+  phi.clear();
+  for (std::size_t i = h.size(); i-- > 0;) phi.push(-h.x[i], h.v[i]);
+}
+
+struct DpOutput {
+  double objective = kInf;  ///< without demand charges
+  Schedule schedule;
+  std::vector<std::size_t> nonconvex_steps;
+  std::size_t max_pieces = 0;
+  std::size_t infeasible_step = 0;
+  bool initial_unreachable = false;
+};
+
+/// Backward DP over t (V_{t}(e) = min_D h_t(D) + V_{t+1}(e + D), domain
+/// clipped to the SoC band), then a forward pass recovering the schedule.
+bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
+  const std::size_t T = q.T;
+  std::vector<double> arena_x, arena_v;
+  std::vector<std::size_t> off(want_schedule ? T + 1 : 0);
+  if (want_schedule) {
+    arena_x.reserve(T * 24);
+    arena_v.reserve(T * 24);
+  }
+  Pwl V, W, phi, tmp;
+  V.push(q.tlo, -q.vT * q.tlo);
+  if (q.thi > q.tlo) V.push(q.thi, -q.vT * q.thi);
+  std::array<GridBranch, 2> gb;
+  std::array<StageBranch, 4> sb;
+  std::vector<Pwl> runs, parts;
+  out.nonconvex_steps.clear();
+  out.max_pieces = V.size();
+  const double eps = q.eps_x;
+  bool v_convex = true;  // V_T is affine
+  for (std::size_t t = T; t-- > 0;) {
+    if (want_schedule) {
+      off[t + 1] = arena_x.size();
+      arena_x.insert(arena_x.end(), V.x.begin(), V.x.end());
+      arena_v.insert(arena_v.end(), V.v.begin(), V.v.end());
+    }
+    const int n = stage(q, t, gb, sb);
+    if (n == 0) {
+      out.infeasible_step = t;
+      return false;
+    }
+    if (n > 1) out.nonconvex_steps.push_back(t);
+    const bool fast = n == 1 && v_convex;
+    if (fast) {
+      // convex V and convex stage cost: V_t is convex again (inf-convolution preserves convexity)
+      reflect(sb[0].h, phi);
+      detail::infconv_convex(V, phi, W);
+    } else {
+      // exact for any V: min over convex runs of V and convex stage branches
+      detail::convex_runs(V, runs);
+      parts.clear();
+      for (int b = 0; b < n; ++b) {
+        reflect(sb[b].h, phi);
+        for (const auto& r : runs) {
+          detail::infconv_convex(r, phi, tmp);
+          detail::clip(tmp, q.elo, q.ehi, eps);
+          if (!tmp.empty()) parts.push_back(tmp);
+        }
+      }
+      if (!detail::lower_envelope(parts, eps, W)) {
+        out.infeasible_step = t;
+        return false;
+      }
+    }
+    detail::clip(W, q.elo, q.ehi, eps);
+    detail::simplify(W, eps);
+    if (W.empty()) {
+      out.infeasible_step = t;
+      return false;
+    }
+    V.x.swap(W.x);
+    V.v.swap(W.v);
+    v_convex = fast || detail::is_convex(V);
+    out.max_pieces = std::max(out.max_pieces, V.size());
+  }
+  std::reverse(out.nonconvex_steps.begin(), out.nonconvex_steps.end());
+  const double obj = detail::eval(V, q.e0, 1e-9 * std::max(1.0, q.ehi));
+  if (!std::isfinite(obj)) {
+    out.initial_unreachable = true;
+    return false;
+  }
+  out.objective = obj;
+  if (!want_schedule) return true;
+  off[0] = arena_x.size();
+  // forward pass: at each step pick the energy change minimising stage cost + cost-to-go
+  auto& s = out.schedule;
+  s.grid_import_kw.assign(T, 0);
+  s.grid_export_kw.assign(T, 0);
+  s.charge_kw.assign(T, 0);
+  s.discharge_kw.assign(T, 0);
+  s.pv_curtail_kw.assign(T, 0);
+  s.soc_kwh.assign(T + 1, 0);
+  s.soc_kwh[0] = q.e0;
+  double e = q.e0;
+  const double eps_e = 1e-9 * std::max(1.0, q.ehi);
+  for (std::size_t t = 0; t < T; ++t) {
+    // V_{t+1} was written at off[t+1]; the block written right after it is V_t (off[t]), or the end
+    const std::size_t a = off[t + 1];
+    const std::size_t end = (t >= 1) ? off[t] : off[0];
+    const double* vx = arena_x.data() + a;
+    const double* vv = arena_v.data() + a;
+    const std::size_t vn = end - a;
+    const int n = stage(q, t, gb, sb);
+    double best = kInf, bestD = 0;
+    int bestb = -1;
+    // candidates: breakpoints of the stage branch (V interpolated) and the
+    // breakpoints of V_{t+1} reachable through the branch (h interpolated);
+    // the minimum of a sum of two PWL functions sits at one of them
+    auto take = [&](int b, double D, double f) {
+      if (!std::isfinite(f)) return;
+      if (bestb < 0 || f < best - 1e-12 * (1.0 + std::fabs(best)) ||
+          (f <= best + 1e-12 * (1.0 + std::fabs(best)) && std::fabs(D) < std::fabs(bestD))) {
+        if (bestb < 0 || f < best) best = f;
+        bestD = D;
+        bestb = b;
+      }
+    };
+    for (int b = 0; b < n; ++b) {
+      const Pwl& h = sb[b].h;
+      for (std::size_t j = 0; j < h.size(); ++j)
+        take(b, h.x[j], h.v[j] + detail::eval(vx, vv, vn, e + h.x[j], eps_e));
+      const double ylo = e + h.lo() - eps, yhi = e + h.hi() + eps;
+      std::size_t i = static_cast<std::size_t>(std::lower_bound(vx, vx + vn, ylo) - vx);
+      for (; i < vn && vx[i] <= yhi; ++i) {
+        const double D = std::clamp(vx[i] - e, h.lo(), h.hi());
+        take(b, D, detail::eval(h, D, eps) + vv[i]);
+      }
+    }
+    if (bestb < 0) {
+      out.infeasible_step = t;
+      return false;
+    }
+    const double D = bestD;
+    const double dt = q.dt[t];
+    double ch = 0, dis = 0;
+    if (D > 0) ch = std::min(q.pch, D / (q.eta_c * dt));
+    if (D < 0) dis = std::min(q.pdis, -D * q.eta_d / dt);
+    const GridBranch& g = gb[sb[bestb].grid];
+    const double x = std::clamp(q.net[t] + ch - dis, g.x0, g.x1());
+    double imp = 0, exq = 0, cur = 0, pos = g.x0;
+    for (int i = 0; i < g.n; ++i) {
+      const double used = std::clamp(x - pos, 0.0, g.seg[i].len);
+      switch (g.seg[i].kind) {
+        case Kind::exp: exq = g.seg[i].len - used; break;
+        case Kind::cur: cur = g.seg[i].len - used; break;
+        case Kind::imp: imp = used; break;
+      }
+      pos += g.seg[i].len;
+    }
+    s.charge_kw[t] = ch;
+    s.discharge_kw[t] = dis;
+    s.grid_import_kw[t] = imp;
+    s.grid_export_kw[t] = exq;
+    s.pv_curtail_kw[t] = cur;
+    e = e + dt * (q.eta_c * ch - dis / q.eta_d);
+    s.soc_kwh[t + 1] = e;
+  }
+  return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- validation
+
+Result<void> validate(const Problem& p) {
+  const std::size_t T = p.steps();
+  auto finite = [](double v) { return std::isfinite(v); };
+  if (T == 0) return fail(Errc::invalid_argument, "price_import is empty: no steps", Where::at_field("price_import"));
+  if (p.price_export.size() != T)
+    return fail(Errc::invalid_argument, "price_export must have as many steps as price_import",
+                Where::at_field("price_export"));
+  if (!(p.dt_hours.size() == 1 || p.dt_hours.size() == T))
+    return fail(Errc::invalid_argument, "dt_hours must be one number or one per step", Where::at_field("dt_hours"));
+  for (std::size_t t = 0; t < p.dt_hours.size(); ++t)
+    if (!(p.dt_hours[t] > 0) || !finite(p.dt_hours[t]))
+      return fail(Errc::invalid_argument, "dt_hours must be > 0 and finite", Where::at_index(t, "dt_hours"));
+  for (std::size_t t = 0; t < T; ++t) {
+    if (!finite(p.price_import[t]))
+      return fail(Errc::invalid_argument, "price_import must be finite", Where::at_index(t, "price_import"));
+    if (!finite(p.price_export[t]))
+      return fail(Errc::invalid_argument, "price_export must be finite", Where::at_index(t, "price_export"));
+  }
+  struct Opt {
+    const std::vector<double>* v;
+    const char* name;
+    const char* msg_len;
+    const char* msg_val;
+  };
+  const Opt opts[] = {
+      {&p.load_kw, "load_kw", "load_kw must be empty or have one entry per step", "load_kw must be finite and >= 0"},
+      {&p.pv_kw, "pv_kw", "pv_kw must be empty or have one entry per step", "pv_kw must be finite and >= 0"},
+      {&p.emission_factor, "emission_factor", "emission_factor must be empty or have one entry per step",
+       "emission_factor must be finite and >= 0"},
+  };
+  for (const auto& o : opts) {
+    if (!o.v->empty() && o.v->size() != T) return fail(Errc::invalid_argument, o.msg_len, Where::at_field(o.name));
+    for (std::size_t t = 0; t < o.v->size(); ++t)
+      if (!((*o.v)[t] >= 0) || !finite((*o.v)[t])) return fail(Errc::invalid_argument, o.msg_val, Where::at_index(t, o.name));
+  }
+  const auto& b = p.battery;
+  if (!(b.capacity_kwh > 0) || !finite(b.capacity_kwh))
+    return fail(Errc::invalid_argument, "capacity_kwh must be > 0", Where::at_field("battery.capacity_kwh"));
+  if (!(b.soc_min >= 0 && b.soc_min <= 1))
+    return fail(Errc::invalid_argument, "soc_min must be in [0, 1]", Where::at_field("battery.soc_min"));
+  if (!(b.soc_max >= b.soc_min && b.soc_max <= 1))
+    return fail(Errc::invalid_argument, "soc_max must be in [soc_min, 1]", Where::at_field("battery.soc_max"));
+  if (!(b.soc_init >= 0 && b.soc_init <= 1))
+    return fail(Errc::invalid_argument, "soc_init must be in [0, 1]", Where::at_field("battery.soc_init"));
+  if (!(b.p_charge_max_kw >= 0) || !finite(b.p_charge_max_kw))
+    return fail(Errc::invalid_argument, "p_charge_max_kw must be finite and >= 0", Where::at_field("battery.p_charge_max_kw"));
+  if (!(b.p_discharge_max_kw >= 0) || !finite(b.p_discharge_max_kw))
+    return fail(Errc::invalid_argument, "p_discharge_max_kw must be finite and >= 0",
+                Where::at_field("battery.p_discharge_max_kw"));
+  if (!(b.eta_charge > 0 && b.eta_charge <= 1))
+    return fail(Errc::invalid_argument, "eta_charge must be in (0, 1]", Where::at_field("battery.eta_charge"));
+  if (!(b.eta_discharge > 0 && b.eta_discharge <= 1))
+    return fail(Errc::invalid_argument, "eta_discharge must be in (0, 1]", Where::at_field("battery.eta_discharge"));
+  if (!(b.degradation_cost_per_kwh >= 0) || !finite(b.degradation_cost_per_kwh))
+    return fail(Errc::invalid_argument, "degradation_cost_per_kwh must be finite and >= 0",
+                Where::at_field("battery.degradation_cost_per_kwh"));
+  if ((b.terminal.mode == TerminalMode::fixed || b.terminal.mode == TerminalMode::min) &&
+      !(b.terminal.soc >= 0 && b.terminal.soc <= 1))
+    return fail(Errc::invalid_argument, "terminal.soc must be in [0, 1]", Where::at_field("battery.terminal.soc"));
+  if (b.terminal.mode == TerminalMode::value && !finite(b.terminal.value_per_kwh))
+    return fail(Errc::invalid_argument, "terminal.value_per_kwh must be finite",
+                Where::at_field("battery.terminal.value_per_kwh"));
+  if (!(p.grid.import_max_kw >= 0))
+    return fail(Errc::invalid_argument, "import_max_kw must be >= 0", Where::at_field("grid.import_max_kw"));
+  if (!(p.grid.export_max_kw >= 0))
+    return fail(Errc::invalid_argument, "export_max_kw must be >= 0", Where::at_field("grid.export_max_kw"));
+  for (std::size_t k = 0; k < p.demand_charges.size(); ++k) {
+    const auto& w = p.demand_charges[k];
+    if (!(w.price_per_kw >= 0) || !finite(w.price_per_kw))
+      return fail(Errc::invalid_argument, "demand charge price_per_kw must be finite and >= 0",
+                  Where::at_index(k, "demand_charges"));
+    if (!(w.start < w.end && w.end <= T))
+      return fail(Errc::invalid_argument, "demand charge window must satisfy start < end <= T",
+                  Where::at_index(k, "demand_charges"));
+    if (!(w.prior_peak_kw >= 0) || !finite(w.prior_peak_kw))
+      return fail(Errc::invalid_argument, "demand charge prior_peak_kw must be finite and >= 0",
+                  Where::at_index(k, "demand_charges"));
+  }
+  if (!finite(p.carbon.price_per_kg))
+    return fail(Errc::invalid_argument, "carbon price_per_kg must be finite", Where::at_field("carbon.price_per_kg"));
+  if (p.carbon.price_per_kg != 0 && p.emission_factor.empty())
+    return fail(Errc::invalid_argument, "emission_factor is required when carbon price_per_kg != 0",
+                Where::at_field("emission_factor"));
+  return {};
+}
+
+std::vector<Infeasibility> screen(const Problem& p) {
+  std::vector<Infeasibility> out;
+  if (!validate(p)) return out;
+  const Prepared q = prepare(p);
+  char buf[256];
+  for (std::size_t t = 0; t < q.T; ++t) {
+    // SPEC §6: load that neither the grid nor the battery can cover
+    const double short_kw = q.net[t] - q.gi[t] - q.pdis;
+    if (short_kw > 1e-9) {
+      std::snprintf(buf, sizeof buf,
+                    "step %zu: load minus PV %.6g kW exceeds import limit %.6g kW + discharge limit %.6g kW by %.6g kW",
+                    t, q.net[t], q.gi[t], q.pdis, short_kw);
+      out.push_back({t, "load_not_met", short_kw, buf});
+    }
+    // surplus of non-curtailable PV that neither export nor charging can absorb
+    const double surplus = -q.net[t] - q.curt_max[t] - q.ge - q.pch;
+    if (surplus > 1e-9) {
+      std::snprintf(buf, sizeof buf,
+                    "step %zu: PV surplus %.6g kW exceeds export limit %.6g kW + charge limit %.6g kW "
+                    "(+ curtailable %.6g kW) by %.6g kW",
+                    t, -q.net[t], q.ge, q.pch, q.curt_max[t], surplus);
+      out.push_back({t, "pv_surplus", surplus, buf});
+    }
+  }
+  double up = 0, down = 0;
+  for (std::size_t t = 0; t < q.T; ++t) {
+    up += q.dt[t] * q.eta_c * q.pch;
+    down += q.dt[t] * q.pdis / q.eta_d;
+  }
+  if (q.tlo > q.ehi + 1e-9 || q.thi < q.elo - 1e-9) {
+    std::snprintf(buf, sizeof buf, "terminal SoC %.6g kWh lies outside the SoC band [%.6g, %.6g] kWh", q.tlo, q.elo,
+                  q.ehi);
+    out.push_back({q.T, "terminal_unreachable", std::max(q.tlo - q.ehi, q.elo - q.thi), buf});
+  } else if (q.tlo - q.e0 > up + 1e-9) {
+    std::snprintf(buf, sizeof buf,
+                  "terminal SoC %.6g kWh needs %.6g kWh more than full-power charging over the horizon stores (%.6g kWh)",
+                  q.tlo, q.tlo - q.e0 - up, up);
+    out.push_back({q.T, "terminal_unreachable", q.tlo - q.e0 - up, buf});
+  } else if (q.e0 - q.thi > down + 1e-9) {
+    std::snprintf(buf, sizeof buf,
+                  "terminal SoC %.6g kWh needs %.6g kWh more discharge than full power over the horizon allows (%.6g kWh)",
+                  q.thi, q.e0 - q.thi - down, down);
+    out.push_back({q.T, "terminal_unreachable", q.e0 - q.thi - down, buf});
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- evaluation
+
+Breakdown evaluate(const Problem& p, const Schedule& s, double* objective) {
+  Breakdown br;
+  const std::size_t T = p.steps();
+  const auto& b = p.battery;
+  double e = b.soc_init * b.capacity_kwh;
+  for (std::size_t t = 0; t < T; ++t) {
+    const double dt = p.dt_hours.size() == 1 ? p.dt_hours[0] : p.dt_hours[t];
+    const double ef = at_or(p.emission_factor, t, 0.0);
+    br.energy_import += dt * p.price_import[t] * s.grid_import_kw[t];
+    br.energy_export_revenue += dt * p.price_export[t] * s.grid_export_kw[t];
+    br.degradation += dt * b.degradation_cost_per_kwh * (s.charge_kw[t] + s.discharge_kw[t]);
+    br.carbon += p.carbon.price_per_kg * dt * ef *
+                 (s.grid_import_kw[t] - (p.carbon.credit_exports ? s.grid_export_kw[t] : 0.0));
+    e += dt * (b.eta_charge * s.charge_kw[t] - s.discharge_kw[t] / b.eta_discharge);
+  }
+  for (const auto& w : p.demand_charges) {
+    double peak = w.prior_peak_kw;
+    for (std::size_t t = w.start; t < w.end && t < T; ++t) peak = std::max(peak, s.grid_import_kw[t]);
+    br.demand += w.price_per_kw * peak;
+  }
+  if (b.terminal.mode == TerminalMode::value) br.terminal_value = b.terminal.value_per_kwh * e;
+  if (objective)
+    *objective = br.energy_import + br.carbon + br.degradation + br.demand - br.energy_export_revenue - br.terminal_value;
+  return br;
+}
+
+// ---------------------------------------------------------------- certificate
+
+namespace {
+
+/// Duals by complementary slackness against the primal (a chain in w: equal
+/// across steps where the SoC is strictly inside its band). Any values give a
+/// valid bound; these make it tight when the LP relaxation is exact.
+Certificate make_certificate(const Problem& p, const Prepared& q, const Schedule& s) {
+  const std::size_t T = q.T;
+  Certificate c;
+  c.pi.assign(T, 0);
+  c.w.assign(T, 0);
+  const double tol = 1e-7;
+  struct Step {
+    double plo, phi;                    // pi interval from grid-side variables
+    std::array<double, 4> la, lb, ua, ub;  // w >= la*pi+lb ; w <= ua*pi+ub
+    int nl = 0, nu = 0;
+    double wlo = -kInf, whi = kInf;     // projection on w
+  };
+  std::vector<Step> st(T);
+  auto near_lo = [&](double x, double lo) { return x <= lo + tol; };
+  auto near_hi = [&](double x, double hi) { return x >= hi - tol; };
+  for (std::size_t t = 0; t < T; ++t) {
+    Step& k = st[t];
+    k.plo = -kInf;
+    k.phi = kInf;
+    auto pin = [&](double x, double lo, double hi, double price, bool plus) {
+      // reduced cost of a variable with cost coefficient `price` per kWh and
+      // balance coefficient +1 (plus) or -1: dt*(price - pi) or dt*(price + pi)*...
+      // expressed as a bound on pi.
+      if (hi - lo <= tol) return;
+      const bool atlo = near_lo(x, lo), athi = near_hi(x, hi);
+      if (plus) {  // r = price - pi
+        if (atlo && !athi) k.phi = std::min(k.phi, price);
+        else if (athi && !atlo) k.plo = std::max(k.plo, price);
+        else if (!atlo && !athi) { k.plo = std::max(k.plo, price); k.phi = std::min(k.phi, price); }
+      } else {  // r = price + pi  (cost -p_exp for export, 0 for curtail) -> pi vs -price
+        if (atlo && !athi) k.plo = std::max(k.plo, -price);
+        else if (athi && !atlo) k.phi = std::min(k.phi, -price);
+        else if (!atlo && !athi) { k.plo = std::max(k.plo, -price); k.phi = std::min(k.phi, -price); }
+      }
+    };
+    double gi = q.gi[t];
+    for (std::size_t w = 0; w < p.demand_charges.size(); ++w) {
+      const auto& dw = p.demand_charges[w];
+      if (t >= dw.start && t < dw.end && !s.peak_kw.empty()) gi = std::min(gi, s.peak_kw[w]);
+    }
+    pin(s.grid_import_kw[t], 0, gi, q.pimp[t], true);
+    pin(s.grid_export_kw[t], 0, q.ge, -q.pexp[t], false);
+    pin(s.pv_curtail_kw[t], 0, q.curt_max[t], 0.0, false);
+    // ch: r/dt = c + pi - eta_c w ; dis: r/dt = c - pi + w/eta_d
+    auto add_lo = [&](double a, double b) { k.la[k.nl] = a; k.lb[k.nl++] = b; };
+    auto add_hi = [&](double a, double b) { k.ua[k.nu] = a; k.ub[k.nu++] = b; };
+    if (q.pch > tol) {
+      const bool lo = near_lo(s.charge_kw[t], 0), hi = near_hi(s.charge_kw[t], q.pch);
+      const double a = 1.0 / q.eta_c, b = q.cdeg / q.eta_c;  // w vs (c + pi)/eta_c
+      if (!hi) add_hi(a, b);
+      if (!lo) add_lo(a, b);
+    }
+    if (q.pdis > tol) {
+      const bool lo = near_lo(s.discharge_kw[t], 0), hi = near_hi(s.discharge_kw[t], q.pdis);
+      const double a = q.eta_d, b = -q.eta_d * q.cdeg;  // w vs eta_d (pi - c)
+      if (!hi) add_lo(a, b);
+      if (!lo) add_hi(a, b);
+    }
+    if (k.plo > k.phi) k.plo = k.phi = 0.5 * (k.plo + k.phi);  // inconsistent: keep a point (bound stays valid)
+    // feasible pi interval: every lower line <= every upper line, pi in [plo, phi]
+    double a0 = k.plo, a1 = k.phi;
+    for (int i = 0; i < k.nl; ++i)
+      for (int j = 0; j < k.nu; ++j) {
+        const double da = k.la[i] - k.ua[j], db = k.ub[j] - k.lb[i];  // da*pi <= db
+        if (std::fabs(da) < 1e-15) continue;
+        if (da > 0) a1 = std::min(a1, db / da);
+        else a0 = std::max(a0, db / da);
+      }
+    if (a0 > a1) a0 = a1 = 0.5 * (a0 + a1);
+    k.plo = a0;
+    k.phi = a1;
+    auto wmin = [&](double pi) {
+      double r = -kInf;
+      for (int i = 0; i < k.nl; ++i) r = std::max(r, k.la[i] * pi + k.lb[i]);
+      return r;
+    };
+    auto wmax = [&](double pi) {
+      double r = kInf;
+      for (int j = 0; j < k.nu; ++j) r = std::min(r, k.ua[j] * pi + k.ub[j]);
+      return r;
+    };
+    k.wlo = std::isfinite(a0) ? wmin(a0) : -kInf;
+    k.whi = std::isfinite(a1) ? wmax(a1) : kInf;
+    if (k.nl == 0) k.wlo = -kInf;
+    if (k.nu == 0) k.whi = kInf;
+  }
+  // backward: feasible sets of w_t given the SoC bound status of e_{t+1}
+  std::vector<double> flo(T), fhi(T);
+  for (std::size_t t = T; t-- > 0;) {
+    double lo = st[t].wlo, hi = st[t].whi;
+    const double e = s.soc_kwh[t + 1];
+    double rlo = -kInf, rhi = kInf;  // constraint from r_e = w_t - w_next (or - vT)
+    double nlo, nhi, blo, bhi;
+    if (t + 1 == T) {
+      nlo = nhi = q.vT;
+      blo = q.tlo;
+      bhi = q.thi;
+    } else {
+      nlo = flo[t + 1];
+      nhi = fhi[t + 1];
+      blo = q.elo;
+      bhi = q.ehi;
+    }
+    const bool atlo = e <= blo + 1e-6, athi = e >= bhi - 1e-6;
+    if (bhi - blo <= 1e-9) {
+    } else if (atlo && !athi) rlo = nlo;        // w_t >= w_next
+    else if (athi && !atlo) rhi = nhi;          // w_t <= w_next
+    else if (!atlo && !athi) { rlo = nlo; rhi = nhi; }
+    double a = std::max(lo, rlo), b = std::min(hi, rhi);
+    if (a > b) {  // chain broken (complementarity binds, or tolerance): keep the step's own interval
+      a = lo;
+      b = hi;
+      if (a > b) a = b = 0.5 * (a + b);
+    }
+    flo[t] = a;
+    fhi[t] = b;
+  }
+  // forward: choose w_t inside its set, as close to the previous choice as allowed
+  std::vector<double> pilo(T), pihi(T);
+  double prev = 0;
+  for (std::size_t t = 0; t < T; ++t) {
+    double target = t == 0 ? 0.0 : prev;
+    if (t == 0) {
+      if (std::isfinite(flo[0]) && std::isfinite(fhi[0])) target = 0.5 * (flo[0] + fhi[0]);
+      else if (std::isfinite(flo[0])) target = flo[0];
+      else if (std::isfinite(fhi[0])) target = fhi[0];
+    }
+    double w = std::clamp(target, flo[t], std::max(flo[t], fhi[t]));
+    if (!std::isfinite(w)) w = 0;
+    c.w[t] = w;
+    prev = w;
+    // pi: inside [plo, phi] and consistent with w
+    const Step& k = st[t];
+    double lo = k.plo, hi = k.phi;
+    for (int i = 0; i < k.nl; ++i) hi = std::min(hi, (w - k.lb[i]) / k.la[i]);   // w >= la pi + lb
+    for (int j = 0; j < k.nu; ++j) lo = std::max(lo, (w - k.ub[j]) / k.ua[j]);  // w <= ua pi + ub
+    double pi;
+    if (lo <= hi) {
+      pi = std::isfinite(lo) ? (std::isfinite(hi) ? 0.5 * (lo + hi) : lo) : (std::isfinite(hi) ? hi : q.pimp[t]);
+    } else {
+      pi = std::isfinite(lo) ? lo : hi;
+    }
+    c.pi[t] = pi;
+    pilo[t] = std::min(lo, hi);
+    pihi[t] = std::max(lo, hi);
+  }
+  // Demand rows imp_t <= P_k: nu_t = dt (pi_t - p_imp_t) >= 0 at steps held at
+  // the peak (their import sits at the cap, so pi may exceed p_imp). Choose
+  // those pi inside their intervals so that sum nu = price (the reduced cost
+  // of P_k vanishes), or as close as the intervals allow.
+  c.demand_nu.resize(p.demand_charges.size());
+  for (std::size_t k = 0; k < p.demand_charges.size(); ++k) {
+    const auto& dw = p.demand_charges[k];
+    auto& nu = c.demand_nu[k];
+    nu.assign(dw.end - dw.start, 0.0);
+    const double P = s.peak_kw.empty() ? 0 : s.peak_kw[k];
+    std::vector<std::size_t> at;
+    for (std::size_t t = dw.start; t < dw.end; ++t)
+      if (P > 1e-9 && s.grid_import_kw[t] >= P - 1e-7 && s.grid_import_kw[t] < q.gi[t] - 1e-7) at.push_back(t);
+    const bool at_prior = P <= dw.prior_peak_kw + 1e-7;
+    double sum = 0;
+    for (std::size_t t : at) {
+      c.pi[t] = std::max(pilo[t], q.pimp[t]);
+      if (c.pi[t] > pihi[t]) c.pi[t] = pihi[t];
+      sum += q.dt[t] * std::max(0.0, c.pi[t] - q.pimp[t]);
+    }
+    double need = dw.price_per_kw - sum;
+    if (!at_prior || need < 0) {
+      for (std::size_t t : at) {
+        if (need <= 0) break;
+        const double room = std::isfinite(pihi[t]) ? q.dt[t] * (pihi[t] - c.pi[t]) : kInf;
+        const double take = std::min(room, need);
+        c.pi[t] += take / q.dt[t];
+        need -= take;
+      }
+    }
+    for (std::size_t t : at) nu[t - dw.start] = q.dt[t] * std::max(0.0, c.pi[t] - q.pimp[t]);
+  }
+  return c;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- verifier
+
+Verification verify(const Problem& p, const Schedule& s, const Certificate& c, const VerifyOptions& o) {
+  Verification v;
+  if (!validate(p)) {
+    v.reason = "problem does not validate";
+    return v;
+  }
+  const Prepared q = prepare(p);
+  const std::size_t T = q.T;
+  auto sized = [&](const std::vector<double>& a, std::size_t n) { return a.size() == n; };
+  if (!sized(s.grid_import_kw, T) || !sized(s.grid_export_kw, T) || !sized(s.charge_kw, T) ||
+      !sized(s.discharge_kw, T) || !sized(s.pv_curtail_kw, T)) {
+    v.reason = "schedule arrays must have T entries";
+    return v;
+  }
+  double bal = 0, bnd = 0, soc = 0, sim = 0;
+  double e = q.e0;
+  for (std::size_t t = 0; t < T; ++t) {
+    const double imp = s.grid_import_kw[t], ex = s.grid_export_kw[t], ch = s.charge_kw[t], dis = s.discharge_kw[t],
+                 cur = s.pv_curtail_kw[t];
+    bal = std::max(bal, std::fabs(imp - ex - ch + dis - cur - q.net[t]));
+    bnd = std::max({bnd, -imp, imp - p.grid.import_max_kw, -ex, ex - q.ge, -ch, ch - q.pch, -dis, dis - q.pdis, -cur,
+                    cur - q.curt_max[t]});
+    sim = std::max({sim, std::min(ch, dis), std::min(imp, ex)});
+    e += q.dt[t] * (q.eta_c * ch - dis / q.eta_d);
+    soc = std::max({soc, q.elo - e, e - q.ehi});
+  }
+  soc = std::max({soc, q.tlo - e, e - q.thi});
+  v.max_balance_violation_kw = bal;
+  v.max_bound_violation = bnd;
+  v.max_soc_violation_kwh = soc;
+  v.max_simultaneous_kw = sim;
+  v.breakdown = evaluate(p, s, &v.objective);
+  if (bal > o.power_abs_kw) v.reason = "power balance violated";
+  else if (bnd > o.power_abs_kw) v.reason = "a power bound is violated";
+  else if (soc > o.energy_abs_kwh) v.reason = "state of charge leaves its band or misses the terminal condition";
+  else if (sim > o.power_abs_kw) v.reason = "charges and discharges (or imports and exports) at the same time";
+  v.feasible = v.reason.empty();
+  // Lagrangian bound of the LP relaxation (SPEC §4.2 duals): every variable is
+  // boxed, so LB(pi, w, nu) = const + sum_j min(l_j r_j, u_j r_j) for ANY multipliers.
+  if (c.pi.size() != T || c.w.size() != T || c.demand_nu.size() != p.demand_charges.size()) {
+    v.lower_bound = -kInf;
+    v.gap = kInf;
+    if (v.reason.empty()) v.reason = "certificate has the wrong size";
+    return v;
+  }
+  auto term = [](double r, double lo, double hi) {
+    if (r == 0) return 0.0;
+    const double bnd2 = r > 0 ? lo : hi;
+    if (!std::isfinite(bnd2)) return -kInf;
+    return r * bnd2;
+  };
+  double lb = -c.w[0] * q.e0;
+  std::vector<double> nu_t(T, 0.0);
+  for (std::size_t k = 0; k < p.demand_charges.size(); ++k) {
+    const auto& dw = p.demand_charges[k];
+    double sum = 0;
+    if (c.demand_nu[k].size() != dw.end - dw.start) {
+      v.lower_bound = -kInf;
+      v.gap = kInf;
+      return v;
+    }
+    for (std::size_t t = dw.start; t < dw.end; ++t) {
+      const double nu = std::max(0.0, c.demand_nu[k][t - dw.start]);  // inequality row: nu >= 0
+      nu_t[t] += nu;
+      sum += nu;
+    }
+    // peak variable P_k in [prior, max(prior, import_max)]: P above the import limit is never useful
+    lb += term(dw.price_per_kw - sum, dw.prior_peak_kw, std::max(dw.prior_peak_kw, p.grid.import_max_kw));
+  }
+  for (std::size_t t = 0; t < T; ++t) {
+    const double dt = q.dt[t], pi = c.pi[t], w = c.w[t];
+    lb += dt * pi * q.net[t];
+    lb += term(dt * (q.pimp[t] - pi) + nu_t[t], 0, p.grid.import_max_kw);
+    lb += term(dt * (-q.pexp[t] + pi), 0, q.ge);
+    lb += term(dt * pi, 0, q.curt_max[t]);
+    lb += term(dt * (q.cdeg + pi - q.eta_c * w), 0, q.pch);
+    lb += term(dt * (q.cdeg - pi + w / q.eta_d), 0, q.pdis);
+    if (t + 1 < T) lb += term(w - c.w[t + 1], q.elo, q.ehi);
+    else lb += term(w - q.vT, q.tlo, q.thi);
+  }
+  v.lower_bound = lb;
+  v.gap = v.objective - lb;
+  v.proven_optimal = v.feasible && v.gap <= o.gap_rel * std::max(1.0, std::fabs(v.objective));
+  if (v.feasible && v.gap < -o.gap_rel * std::max(1.0, std::fabs(v.objective)) - 1e-6) {
+    v.feasible = false;
+    v.reason = "lower bound above the objective: inconsistent evaluation";
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------- solve
+
+namespace {
+
+Error infeasible_error(const Problem& p, const DpOutput& d) {
+  auto issues = screen(p);
+  if (!issues.empty()) {
+    const auto& i = issues.front();
+    if (i.constraint == "load_not_met")
+      return Error(Errc::infeasible, "load cannot be met: load - pv exceeds import + discharge limits",
+                   Where::at_index(i.step, "load_kw"));
+    if (i.constraint == "pv_surplus")
+      return Error(Errc::infeasible, "non-curtailable PV surplus exceeds export + charge limits",
+                   Where::at_index(i.step, "pv_kw"));
+    return Error(Errc::infeasible, "terminal state of charge cannot be reached", Where::at_field("battery.terminal"));
+  }
+  if (d.initial_unreachable)
+    return Error(Errc::infeasible, "from soc_init no schedule reaches the terminal condition within the SoC band",
+                 Where::at_field("battery.soc_init"));
+  return Error(Errc::infeasible, "no state of charge in the band is feasible from this step on",
+               Where::at_index(d.infeasible_step, "soc_kwh"));
+}
+
+}  // namespace
+
+Result<Solution> solve(const Problem& p, const SolveOptions& o) {
+  JOULE_RETURN_IF_ERROR(validate(p));
+  Prepared q = prepare(p);
+  const std::size_t K = p.demand_charges.size();
+  Solution sol;
+  const auto& b = p.battery;
+  if (b.soc_init < b.soc_min || b.soc_init > b.soc_max)
+    sol.warnings.push_back("soc_init outside [soc_min, soc_max]: band widened to include it (SPEC 3.4)");
+  for (std::size_t t = 0; t < q.T; ++t)
+    if (q.pexp[t] > q.pimp[t]) {
+      sol.warnings.push_back("export price above import price at some steps: import/export exclusivity enforced by branching");
+      break;
+    }
+  DpOutput d;
+  std::vector<double> P(K, 0.0);
+  const std::vector<double> gi0 = q.gi;
+  auto apply_caps = [&]() {
+    q.gi = gi0;
+    for (std::size_t k = 0; k < K; ++k)
+      for (std::size_t t = p.demand_charges[k].start; t < p.demand_charges[k].end; ++t) q.gi[t] = std::min(q.gi[t], P[k]);
+  };
+  auto total = [&](bool sched) -> double {
+    apply_caps();
+    ++sol.dp_passes;
+    if (!run_dp(q, sched, d)) return kInf;
+    double f = d.objective;
+    for (std::size_t k = 0; k < K; ++k) f += p.demand_charges[k].price_per_kw * P[k];
+    return f;
+  };
+  if (K > 0) {
+    // Outer search over each window's peak cap P_k (SPEC §5: the cost is convex
+    // in it when the stage costs are convex): golden section per window, cyclically.
+    std::vector<double> lo(K), hi(K);
+    for (std::size_t k = 0; k < K; ++k) {
+      const auto& w = p.demand_charges[k];
+      double need = 0;
+      for (std::size_t t = w.start; t < w.end; ++t)
+        need = std::max(need, q.net[t] + q.pch + q.curt_max[t]);
+      lo[k] = w.prior_peak_kw;
+      hi[k] = std::max(lo[k], std::min(p.grid.import_max_kw, need));
+      P[k] = hi[k];
+    }
+    double best = total(false);
+    if (!std::isfinite(best)) return fail(infeasible_error(p, d));
+    for (int round = 0; round < o.max_peak_rounds; ++round) {
+      const double before = best;
+      for (std::size_t k = 0; k < K; ++k) {
+        double a = lo[k], bb = hi[k];
+        if (bb - a <= 0) continue;
+        // smallest feasible cap: feasibility is monotone in P
+        const double keep = P[k];
+        P[k] = a;
+        if (!std::isfinite(total(false))) {
+          double fa = a, fb = keep;  // fb feasible
+          while (fb - fa > 1e-10 * std::max(1.0, fb)) {
+            P[k] = 0.5 * (fa + fb);
+            if (std::isfinite(total(false))) fb = P[k];
+            else fa = P[k];
+          }
+          a = fb;
+        }
+        const double g = 0.5 * (std::sqrt(5.0) - 1.0);
+        double x1 = bb - g * (bb - a), x2 = a + g * (bb - a);
+        P[k] = x1;
+        double f1 = total(false);
+        P[k] = x2;
+        double f2 = total(false);
+        const double tol = std::max(o.peak_tol_kw * std::max(1.0, bb), 1e-12);
+        while (bb - a > tol) {
+          if (f1 <= f2) {
+            bb = x2;
+            x2 = x1;
+            f2 = f1;
+            x1 = bb - g * (bb - a);
+            P[k] = x1;
+            f1 = total(false);
+          } else {
+            a = x1;
+            x1 = x2;
+            f1 = f2;
+            x2 = a + g * (bb - a);
+            P[k] = x2;
+            f2 = total(false);
+          }
+        }
+        double cands[4] = {a, bb, x1, x2};
+        double bestx = keep, bestf = best;
+        for (double x : cands) {
+          P[k] = x;
+          const double f = total(false);
+          if (f < bestf) {
+            bestf = f;
+            bestx = x;
+          }
+        }
+        P[k] = bestx;
+        best = bestf;
+      }
+      if (before - best <= 1e-12 * std::max(1.0, std::fabs(best))) break;
+    }
+  }
+  const double f = total(true);
+  if (!std::isfinite(f)) return fail(infeasible_error(p, d));
+  sol.schedule = std::move(d.schedule);
+  sol.nonconvex_steps = d.nonconvex_steps;
+  sol.max_pieces = d.max_pieces;
+  auto& s = sol.schedule;
+  s.peak_kw.assign(K, 0.0);
+  for (std::size_t k = 0; k < K; ++k) {
+    const auto& w = p.demand_charges[k];
+    double pk = w.prior_peak_kw;
+    for (std::size_t t = w.start; t < w.end; ++t) pk = std::max(pk, s.grid_import_kw[t]);
+    s.peak_kw[k] = pk;
+  }
+  sol.breakdown = evaluate(p, s, &sol.objective);
+  q.gi = gi0;
+  sol.certificate = make_certificate(p, q, s);
+  sol.pi = sol.certificate.pi;
+  sol.w = sol.certificate.w;
+  const Verification v = verify(p, s, sol.certificate);
+  sol.lower_bound = v.lower_bound;
+  sol.complementarity = v.proven_optimal ? Complementarity::exact : Complementarity::nonconvex_dp;
+  return sol;
+}
+
+}  // namespace joule::battery

@@ -1,0 +1,218 @@
+// Value report and receding-horizon backtests over the exact dispatch.
+#include "joule/battery/mpc.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace joule::battery {
+
+namespace {
+double at_or(const std::vector<double>& v, std::size_t t, double d) { return v.empty() ? d : v[t]; }
+double dt_at(const Problem& p, std::size_t t) { return p.dt_hours.size() == 1 ? p.dt_hours[0] : p.dt_hours[t]; }
+
+struct Flows {
+  double imp = 0, exp = 0, cur = 0;
+};
+/// Cheapest grid flows for a bus requirement x [kW] at step t (no battery decision):
+/// import what is missing, dispose of a surplus by export or curtailment, whichever pays.
+Flows grid_flows(const Problem& p, std::size_t t, double x) {
+  Flows f;
+  if (x >= 0) {
+    f.imp = x;
+    return f;
+  }
+  const double s = -x;
+  const double cmax = p.pv_curtailable ? at_or(p.pv_kw, t, 0.0) : 0.0;
+  const double ef = at_or(p.emission_factor, t, 0.0);
+  const double pe = p.price_export[t] + (p.carbon.credit_exports ? p.carbon.price_per_kg * ef : 0.0);
+  if (pe >= 0) {
+    f.exp = std::min(p.grid.export_max_kw, s);
+    f.cur = std::min(cmax, s - f.exp);
+    f.exp = s - f.cur;  // anything left must go out (may exceed the limit: reported by the verifier)
+  } else {
+    f.cur = std::min(cmax, s);
+    f.exp = s - f.cur;
+  }
+  return f;
+}
+}  // namespace
+
+Result<ValueReport> value_report(const Problem& p, const Schedule& s) {
+  JOULE_RETURN_IF_ERROR(validate(p));
+  const std::size_t T = p.steps();
+  if (s.grid_import_kw.size() != T || s.grid_export_kw.size() != T || s.charge_kw.size() != T ||
+      s.discharge_kw.size() != T || s.pv_curtail_kw.size() != T)
+    return fail(Errc::invalid_argument, "schedule arrays must have T entries", Where::at_field("schedule"));
+  ValueReport r;
+  r.cost.resize(T);
+  r.baseline_cost.resize(T);
+  r.self_consumption_kwh.resize(T);
+  r.carbon_avoided_kg.resize(T);
+  const auto& b = p.battery;
+  std::vector<double> base_imp(T);
+  double degr = 0, energy = 0, base_energy = 0;
+  for (std::size_t t = 0; t < T; ++t) {
+    const double dt = dt_at(p, t), load = at_or(p.load_kw, t, 0.0), pv = at_or(p.pv_kw, t, 0.0);
+    const double ef = at_or(p.emission_factor, t, 0.0), cp = p.carbon.price_per_kg;
+    const double cr = p.carbon.credit_exports ? 1.0 : 0.0;
+    const Flows bf = grid_flows(p, t, load - pv);
+    base_imp[t] = bf.imp;
+    const double imp = s.grid_import_kw[t], ex = s.grid_export_kw[t];
+    const double e_cost = dt * (p.price_import[t] * imp - p.price_export[t] * ex + cp * ef * (imp - cr * ex));
+    const double b_cost = dt * (p.price_import[t] * bf.imp - p.price_export[t] * bf.exp + cp * ef * (bf.imp - cr * bf.exp));
+    const double d_cost = dt * b.degradation_cost_per_kwh * (s.charge_kw[t] + s.discharge_kw[t]);
+    r.cost[t] = e_cost + d_cost;
+    r.baseline_cost[t] = b_cost;
+    energy += e_cost;
+    base_energy += b_cost;
+    degr += d_cost;
+    r.self_consumption_kwh[t] = dt * std::max(0.0, std::min(pv - s.pv_curtail_kw[t], load + s.charge_kw[t]));
+    r.self_consumption_kwh_total += r.self_consumption_kwh[t];
+    r.baseline_self_consumption_kwh += dt * std::min(pv, load);
+    r.carbon_avoided_kg[t] = ef * dt * ((bf.imp - imp) - cr * (bf.exp - ex));
+    r.carbon_avoided_kg_total += r.carbon_avoided_kg[t];
+    r.throughput_kwh += dt * (s.charge_kw[t] + s.discharge_kw[t]);
+    r.equivalent_full_cycles += dt * s.discharge_kw[t] / b.eta_discharge;
+  }
+  const double usable = (b.soc_max - b.soc_min) * b.capacity_kwh;
+  r.equivalent_full_cycles = usable > 0 ? r.equivalent_full_cycles / usable : 0.0;
+  double demand = 0, base_demand = 0;
+  for (const auto& w : p.demand_charges) {
+    double pk = w.prior_peak_kw, bpk = w.prior_peak_kw;
+    for (std::size_t t = w.start; t < w.end; ++t) {
+      pk = std::max(pk, s.grid_import_kw[t]);
+      bpk = std::max(bpk, base_imp[t]);
+    }
+    r.peak_reduction_kw.push_back(bpk - pk);
+    demand += w.price_per_kw * pk;
+    base_demand += w.price_per_kw * bpk;
+  }
+  r.arbitrage_value = base_energy - energy - degr;
+  r.demand_charge_savings = base_demand - demand;
+  r.total_cost = energy + degr + demand;
+  r.total_baseline_cost = base_energy + base_demand;
+  return r;
+}
+
+Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast, const MpcOptions& o) {
+  JOULE_RETURN_IF_ERROR(validate(truth));
+  if (o.horizon_steps == 0) return fail(Errc::invalid_argument, "horizon_steps must be > 0", Where::at_field("horizon_steps"));
+  if (!(o.terminal_value_factor >= 0))
+    return fail(Errc::invalid_argument, "terminal_value_factor must be >= 0", Where::at_field("terminal_value_factor"));
+  const std::size_t T = truth.steps();
+  MpcResult res;
+  JOULE_TRY(auto perfect, solve(truth));
+  res.perfect_foresight_cost = perfect.objective;
+  const auto& b = truth.battery;
+  const double cap = b.capacity_kwh;
+  const double e0 = b.soc_init * cap;
+  const double elo = std::min(b.soc_min * cap, e0), ehi = std::max(b.soc_max * cap, e0);
+  auto& R = res.realised;
+  R.grid_import_kw.assign(T, 0);
+  R.grid_export_kw.assign(T, 0);
+  R.charge_kw.assign(T, 0);
+  R.discharge_kw.assign(T, 0);
+  R.pv_curtail_kw.assign(T, 0);
+  R.soc_kwh.assign(T + 1, e0);
+  double e = e0;
+  auto slice = [](const std::vector<double>& v, std::size_t t, std::size_t n) {
+    return v.empty() ? std::vector<double>{} : std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(t),
+                                                                   v.begin() + static_cast<std::ptrdiff_t>(t + n));
+  };
+  for (std::size_t t = 0; t < T; ++t) {
+    const std::size_t n = std::min(o.horizon_steps, T - t);
+    std::vector<Scenario> sc = forecast ? forecast(t, n) : std::vector<Scenario>{};
+    if (sc.empty()) sc.push_back(Scenario{});
+    double wsum = 0, exp_cost = 0, lo = INFINITY, hi = -INFINITY, best_w = -1;
+    double ch = 0, dis = 0;
+    for (const auto& s : sc) {
+      Problem q;
+      q.dt_hours = truth.dt_hours.size() == 1 ? truth.dt_hours : slice(truth.dt_hours, t, n);
+      auto pick = [&](const std::vector<double>& f, const std::vector<double>& tv) {
+        return f.size() == n ? f : slice(tv, t, n);
+      };
+      q.price_import = pick(s.price_import, truth.price_import);
+      q.price_export = pick(s.price_export, truth.price_export);
+      q.load_kw = pick(s.load_kw, truth.load_kw);
+      q.pv_kw = pick(s.pv_kw, truth.pv_kw);
+      q.emission_factor = slice(truth.emission_factor, t, n);
+      q.battery = b;
+      q.battery.soc_init = std::clamp(e / cap, 0.0, 1.0);
+      q.grid = truth.grid;
+      q.pv_curtailable = truth.pv_curtailable;
+      q.carbon = truth.carbon;
+      if (t + n < T) {
+        // energy left at the horizon end is worth what it would sell for later
+        double mean = 0;
+        for (double v : q.price_export) mean += v;
+        mean /= static_cast<double>(n);
+        q.battery.terminal = {TerminalMode::value, 0.0, o.terminal_value_factor * std::max(0.0, mean) * b.eta_discharge};
+      }
+      for (const auto& w : truth.demand_charges) {
+        if (w.end <= t || w.start >= t + n) continue;
+        DemandWindow dw = w;
+        double prior = w.prior_peak_kw;
+        for (std::size_t k = w.start; k < t && k < w.end; ++k) prior = std::max(prior, R.grid_import_kw[k]);
+        dw.prior_peak_kw = prior;  // the incumbent peak of the billing period (SPEC §3.3)
+        dw.start = std::max(w.start, t) - t;
+        dw.end = std::min(w.end, t + n) - t;
+        q.demand_charges.push_back(dw);
+      }
+      auto sol = solve(q);
+      if (!sol) continue;
+      const double w = s.weight > 0 ? s.weight : 0.0;
+      wsum += w;
+      exp_cost += w * sol->objective;
+      lo = std::min(lo, sol->objective);
+      hi = std::max(hi, sol->objective);
+      if (w > best_w) {  // apply the most likely scenario's first step
+        best_w = w;
+        ch = sol->schedule.charge_kw[0];
+        dis = sol->schedule.discharge_kw[0];
+      }
+    }
+    ++res.solves;
+    res.expected_cost.push_back(wsum > 0 ? exp_cost / wsum : NAN);
+    res.cost_spread.push_back(hi >= lo ? hi - lo : NAN);
+    // apply to the truth, keeping every limit
+    const double dt = dt_at(truth, t);
+    const double N = at_or(truth.load_kw, t, 0.0) - at_or(truth.pv_kw, t, 0.0);
+    ch = std::clamp(ch, 0.0, std::min(b.p_charge_max_kw, std::max(0.0, (ehi - e) / (b.eta_charge * dt))));
+    dis = std::clamp(dis, 0.0, std::min(b.p_discharge_max_kw, std::max(0.0, (e - elo) * b.eta_discharge / dt)));
+    double x = N + ch - dis;
+    if (x > truth.grid.import_max_kw) {  // forecast error: cover the load
+      const double d = x - truth.grid.import_max_kw;
+      const double less = std::min(ch, d);
+      ch -= less;
+      dis = std::min(dis + (d - less), std::min(b.p_discharge_max_kw, std::max(0.0, (e - elo) * b.eta_discharge / dt)));
+      x = N + ch - dis;
+    }
+    const double cmax = truth.pv_curtailable ? at_or(truth.pv_kw, t, 0.0) : 0.0;
+    if (x < -(truth.grid.export_max_kw + cmax)) {  // surplus that cannot leave: charge it
+      const double d = -(truth.grid.export_max_kw + cmax) - x;
+      const double less = std::min(dis, d);
+      dis -= less;
+      ch = std::min(ch + (d - less), std::min(b.p_charge_max_kw, std::max(0.0, (ehi - e) / (b.eta_charge * dt))));
+      x = N + ch - dis;
+    }
+    const Flows f = grid_flows(truth, t, x);
+    R.charge_kw[t] = ch;
+    R.discharge_kw[t] = dis;
+    R.grid_import_kw[t] = f.imp;
+    R.grid_export_kw[t] = f.exp;
+    R.pv_curtail_kw[t] = f.cur;
+    e += dt * (b.eta_charge * ch - dis / b.eta_discharge);
+    R.soc_kwh[t + 1] = e;
+  }
+  R.peak_kw.clear();
+  for (const auto& w : truth.demand_charges) {
+    double pk = w.prior_peak_kw;
+    for (std::size_t k = w.start; k < w.end; ++k) pk = std::max(pk, R.grid_import_kw[k]);
+    R.peak_kw.push_back(pk);
+  }
+  evaluate(truth, R, &res.realised_cost);
+  res.regret = res.realised_cost - res.perfect_foresight_cost;
+  return res;
+}
+
+}  // namespace joule::battery

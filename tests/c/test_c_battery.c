@@ -1,0 +1,66 @@
+/* C API of the battery module: exact dispatch from JSON and the real-time controller. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "joule.h"
+
+static int passed = 0, failed = 0;
+#define CHECK(cond)                                               \
+  do {                                                            \
+    if (cond) {                                                   \
+      ++passed;                                                   \
+    } else {                                                      \
+      ++failed;                                                   \
+      fprintf(stderr, "%s:%d: CHECK(%s)\n", __FILE__, __LINE__, #cond); \
+    }                                                             \
+  } while (0)
+
+static const char* kCase =
+    "{\"dt_hours\": 1.0, \"series\": {\"price_import\": [0.1, 0.5, 0.1, 0.5], \"price_export\": [0.1, 0.5, 0.1, 0.5]},"
+    " \"battery\": {\"capacity_kwh\": 1.0, \"soc_min\": 0.0, \"soc_max\": 1.0, \"soc_init\": 0.0,"
+    " \"terminal\": {\"mode\": \"free\"}, \"p_charge_max_kw\": 1.0, \"p_discharge_max_kw\": 1.0,"
+    " \"eta_charge\": 1.0, \"eta_discharge\": 1.0}, \"grid\": {\"import_max_kw\": 5, \"export_max_kw\": 5}}";
+
+int main(void) {
+  double obj = 0;
+  CHECK(joule_battery_objective_json(kCase, strlen(kCase), &obj) == JOULE_OK);
+  /* buy 1 kWh at 0.1, sell at 0.5, twice */
+  CHECK(fabs(obj - (-0.8)) < 1e-9);
+
+  size_t len = 0;
+  CHECK(joule_battery_optimize_json(kCase, strlen(kCase), NULL, 0, &len) == JOULE_BUFFER_TOO_SMALL);
+  char* buf = (char*)malloc(len + 1);
+  CHECK(joule_battery_optimize_json(kCase, strlen(kCase), buf, len + 1, &len) == JOULE_OK);
+  CHECK(strstr(buf, "\"objective\"") != NULL && strstr(buf, "\"certificate\"") != NULL);
+  CHECK(strstr(buf, "\"proven_optimal\":true") != NULL);
+  free(buf);
+
+  const char* bad = "{\"dt_hours\": 1.0, \"series\": {\"price_import\": [0.1], \"price_export\": [0.1]},"
+                    " \"battery\": {\"capacity_kwh\": -1, \"soc_init\": 0, \"p_charge_max_kw\": 1, \"p_discharge_max_kw\": 1}}";
+  CHECK(joule_battery_objective_json(bad, strlen(bad), &obj) == JOULE_INVALID_ARGUMENT);
+  CHECK(strstr(joule_last_error(), "capacity_kwh") != NULL);
+
+  joule_battery_rt_config cfg;
+  joule_battery_rt_config_default(&cfg);
+  cfg.capacity_kwh = 10;
+  cfg.soc_min_kwh = 1;
+  cfg.soc_max_kwh = 9;
+  cfg.p_charge_max_kw = 5;
+  cfg.p_discharge_max_kw = 5;
+  cfg.ramp_kw_per_s = 1;
+  joule_battery_rt* rt = NULL;
+  CHECK(joule_battery_rt_create(&cfg, 5.0, &rt) == JOULE_OK);
+  joule_battery_rt_output out;
+  CHECK(joule_battery_rt_step(rt, 10.0, 50.0, 0.0, 0, &out) == JOULE_OK);
+  CHECK(fabs(out.power_kw - 1.0) < 1e-12);
+  CHECK((out.flags & JOULE_BATTERY_RT_RAMP_LIMITED) != 0);
+  CHECK(joule_battery_rt_add_dr_event(rt, 10, 5, 1.0) == JOULE_INVALID_ARGUMENT);
+  joule_battery_rt_destroy(rt);
+  cfg.soc_max_kwh = 20;
+  CHECK(joule_battery_rt_create(&cfg, 5.0, &rt) == JOULE_INVALID_ARGUMENT);
+
+  printf("battery: %d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
