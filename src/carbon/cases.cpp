@@ -41,6 +41,11 @@ std::vector<double> nums(const json& j, const char* field) {
   for (const auto& x : j) v.push_back(num(x, field));
   return v;
 }
+int small_int(const json& j, const char* field) {
+  const double v = num(j, field);
+  if (!(v >= -1e6 && v <= 1e6) || v != std::floor(v)) bad("expected a small integer", field);
+  return static_cast<int>(v);
+}
 std::string str(const json& j, const char* field) {
   if (!j.is_string()) bad("expected a string", field);
   return j.get<std::string>();
@@ -99,8 +104,8 @@ json run_scope2(const json& in) {
   s.reporter = str(need(in, "reporter"), "reporter");
   s.consumption_market = str(need(in, "consumption_market"), "consumption_market");
   for (const auto& m : need(in, "accepted_markets")) s.accepted_markets.push_back(str(m, "accepted_markets"));
-  s.reporting_year = static_cast<int>(num(need(in, "reporting_year"), "reporting_year"));
-  if (in.contains("vintage_window_years")) s.vintage_window_years = static_cast<int>(num(in["vintage_window_years"], "vintage_window_years"));
+  s.reporting_year = small_int(need(in, "reporting_year"), "reporting_year");
+  if (in.contains("vintage_window_years")) s.vintage_window_years = small_int(in["vintage_window_years"], "vintage_window_years");
   if (in.contains("granularity") && in["granularity"] == "hourly") s.granularity = Scope2Granularity::hourly;
   for (const auto& j : need(in, "instruments")) {
     Instrument ins;
@@ -114,7 +119,7 @@ json run_scope2(const json& in) {
     else ins.volume_kwh = num(need(j, "volume_kwh"), "volume_kwh");
     if (j.contains("ef_g_per_kwh") && !j["ef_g_per_kwh"].is_null()) ins.ef_g_per_kwh = num(j["ef_g_per_kwh"], "ef_g_per_kwh");
     if (j.contains("market") && j["market"].is_string()) ins.market = j["market"].get<std::string>();
-    if (j.contains("vintage_year") && j["vintage_year"].is_number()) ins.vintage_year = j["vintage_year"].get<int>();
+    if (j.contains("vintage_year") && j["vintage_year"].is_number()) ins.vintage_year = small_int(j["vintage_year"], "vintage_year");
     if (j.contains("retired_for") && j["retired_for"].is_string()) ins.retired_for = j["retired_for"].get<std::string>();
     // A PPA conveys attributes only when the buyer's EACs are stated as retained.
     ins.eacs_retained = j.contains("eacs_retained") && j["eacs_retained"].is_boolean() && j["eacs_retained"].get<bool>();
@@ -320,7 +325,7 @@ json run_certs(const json& in) {
       const auto& c = need(op, "claim");
       const std::string type = str(need(c, "type"), "type");
       Claim claim = type == "hourly" ? Claim::hourly(parse_iso(str(need(c, "start"), "start"), "start"), parse_iso(str(need(c, "end"), "end"), "end"))
-                                     : Claim::annual(static_cast<int>(num(need(c, "year"), "year")));
+                                     : Claim::annual(small_int(need(c, "year"), "year"));
       const std::string cid = str(need(op, "cid"), "cid");
       auto r = reg.retire({cid, str(need(op, "owner"), "owner"), str(need(op, "beneficiary"), "beneficiary"),
                            str(need(op, "site"), "site"), str(need(op, "consumption_market"), "consumption_market"), claim});

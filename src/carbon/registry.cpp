@@ -79,26 +79,29 @@ Digest chain_hash(const Digest& prev, std::string_view entry) noexcept {
   return d;
 }
 
-void append_hex(std::string& s, const Digest& d) {
-  for (std::uint8_t b : d) {
-    s.push_back(kHex[b >> 4]);
-    s.push_back(kHex[b & 15]);
+// Two lower-case hex characters per byte value.
+struct HexPairs {
+  char c[256][2];
+  constexpr HexPairs() : c{} {
+    for (int b = 0; b < 256; ++b) {
+      c[b][0] = kHex[b >> 4];
+      c[b][1] = kHex[b & 15];
+    }
+  }
+};
+constexpr HexPairs kPairs{};
+
+void hex_into(char* out, const Digest& d) noexcept {
+  for (std::size_t i = 0; i < 32; ++i) {
+    out[2 * i] = kPairs.c[d[i]][0];
+    out[2 * i + 1] = kPairs.c[d[i]][1];
   }
 }
 
-// Strict lower-case hex (any other byte, including upper case, is a mismatch).
-bool parse_hex(const char* p, Digest& d) noexcept {
-  auto nib = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < 32; ++i) {
-    const int hi = nib(p[2 * i]), lo = nib(p[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    d[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-  }
-  return true;
+void append_hex(std::string& s, const Digest& d) {
+  char buf[64];
+  hex_into(buf, d);
+  s.append(buf, 64);
 }
 
 void json_str(std::string& s, std::string_view v) {
@@ -140,24 +143,31 @@ int utc_year(std::int64_t t) {
 }  // namespace
 
 Result<std::size_t> verify_log(std::string_view log) noexcept {
+  // The stored hashes are compared as text with the lower-case rendering of the recomputed
+  // digest, so any altered hex character (including case) is a mismatch.
   Digest prev{};
+  char prev_hex[64];
+  hex_into(prev_hex, prev);
+  char hex[64];
   std::size_t pos = 0, line = 0;
+  const std::size_t fixed = kPrefix.size() + 64 + kMid.size() + 64 + kEntry.size();
   while (pos < log.size()) {
-    const std::size_t nl = log.find('\n', pos);
-    if (nl == std::string_view::npos) return fail(Errc::malformed, "log does not end with a newline", Where::byte(pos));
+    const void* found = std::memchr(log.data() + pos, '\n', log.size() - pos);
+    if (found == nullptr) return fail(Errc::malformed, "log does not end with a newline", Where::byte(pos));
+    const std::size_t nl = static_cast<std::size_t>(static_cast<const char*>(found) - log.data());
     const std::string_view l = log.substr(pos, nl - pos);
-    const std::size_t fixed = kPrefix.size() + 64 + kMid.size() + 64 + kEntry.size();
     if (l.size() < fixed + 3 || l.substr(0, kPrefix.size()) != kPrefix ||
         l.substr(kPrefix.size() + 64, kMid.size()) != kMid || l.substr(kPrefix.size() + 128 + kMid.size(), kEntry.size()) != kEntry ||
         l[fixed] != '{' || l[l.size() - 2] != '}' || l.back() != '}')
       return fail(Errc::malformed, "log line does not have the hash-chain layout", Where::byte(pos));
-    Digest h, p;
-    if (!parse_hex(l.data() + kPrefix.size(), h) || !parse_hex(l.data() + kPrefix.size() + 64 + kMid.size(), p))
-      return fail(Errc::checksum_mismatch, "hash is not lower-case hex", Where::at_index(line, "log"));
-    if (p != prev) return fail(Errc::checksum_mismatch, "prev does not link to the previous entry", Where::at_index(line, "log"));
+    if (std::memcmp(l.data() + kPrefix.size() + 64 + kMid.size(), prev_hex, 64) != 0)
+      return fail(Errc::checksum_mismatch, "prev does not link to the previous entry", Where::at_index(line, "log"));
     const std::string_view entry = l.substr(fixed, l.size() - fixed - 1);
-    if (chain_hash(prev, entry) != h) return fail(Errc::checksum_mismatch, "entry hash does not match", Where::at_index(line, "log"));
-    prev = h;
+    prev = chain_hash(prev, entry);
+    hex_into(hex, prev);
+    if (std::memcmp(l.data() + kPrefix.size(), hex, 64) != 0)
+      return fail(Errc::checksum_mismatch, "entry hash does not match", Where::at_index(line, "log"));
+    std::memcpy(prev_hex, hex, 64);
     pos = nl + 1;
     ++line;
   }
@@ -174,9 +184,10 @@ struct Registry::Impl {
     std::deque<std::pair<std::uint32_t, double>> lots;  // (cert index, remaining charged Wh)
     std::int64_t charged = 0, released = 0;
   };
-  std::vector<Certificate> certs;
+  std::deque<Certificate> certs;  // stable addresses, no moves on growth
   absl::flat_hash_map<std::string, std::uint32_t> by_id;
-  absl::flat_hash_map<std::string, std::map<std::int64_t, std::int64_t>> issued;  // device -> start -> end
+  // device -> issued [start, end) intervals sorted by start (issuance is mostly chronological: append)
+  absl::flat_hash_map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> issued;
   absl::flat_hash_map<std::string, std::int64_t> metered;  // site@start -> Wh
   absl::flat_hash_map<std::string, std::int64_t> claimed;
   absl::flat_hash_map<std::string, std::vector<std::string>> accepted;
@@ -213,7 +224,6 @@ struct Registry::Impl {
   void commit() {
     // entry holds the JSON object of the accepted operation.
     const Digest h = chain_hash(head, entry);
-    log.reserve(log.size() + entry.size() + 160);
     log += kPrefix;
     append_hex(log, h);
     log += kMid;
@@ -266,9 +276,11 @@ Outcome<std::string> Registry::issue(const IssueRequest& q) {
   if (q.volume_wh <= 0) return {RegistryCode::invalid_volume, {}};
   if (q.metered_wh >= 0 && q.volume_wh > q.metered_wh) return {RegistryCode::exceeds_metered, {}};
   auto& iv = m.issued[q.device];  // device -> issued intervals
-  auto it = iv.lower_bound(q.end_s);  // first start >= end: the only overlap candidate is before it
+  // Intervals of a device never overlap, so the only overlap candidate is the last one starting before end.
+  auto it = std::lower_bound(iv.begin(), iv.end(), q.end_s,
+                             [](const std::pair<std::int64_t, std::int64_t>& x, std::int64_t e) { return x.first < e; });
   if (it != iv.begin() && std::prev(it)->second > q.start_s) return {RegistryCode::duplicate_issuance, {}};
-  iv.emplace(q.start_s, q.end_s);
+  iv.insert(it, {q.start_s, q.end_s});
   ++m.seq;
   Certificate c;
   c.id = "GC-";
@@ -516,6 +528,12 @@ Outcome<std::vector<SdGcIssued>> Registry::storage_discharge_issue(std::string_v
   return {RegistryCode::ok, std::move(out)};
 }
 
+void Registry::reserve(std::size_t operations) {
+  Impl& m = *impl_;
+  m.log.reserve(operations * 300);
+  m.by_id.reserve(operations);
+}
+
 std::size_t Registry::expire(std::int64_t now_s) {
   Impl& m = *impl_;
   if (m.lifetime_s <= 0) return 0;
@@ -537,7 +555,7 @@ std::size_t Registry::expire(std::int64_t now_s) {
 }
 
 std::vector<Certificate> Registry::certificates() const {
-  std::vector<Certificate> v = impl_->certs;
+  std::vector<Certificate> v(impl_->certs.begin(), impl_->certs.end());
   std::sort(v.begin(), v.end(), [](const Certificate& a, const Certificate& b) { return a.id < b.id; });
   return v;
 }

@@ -93,7 +93,7 @@ Result<Scope2Result> compute_scope2(const Scope2Input& in) {
     if (ins.type != InstrumentType::supplier_specific) {
       if (std::find(in.accepted_markets.begin(), in.accepted_markets.end(), ins.market) == in.accepted_markets.end())
         reasons.push_back(QualityReason::market_boundary);
-      if (std::abs(ins.vintage_year - in.reporting_year) > in.vintage_window_years)
+      if (std::abs(static_cast<long long>(ins.vintage_year) - in.reporting_year) > in.vintage_window_years)
         reasons.push_back(QualityReason::vintage);
       if (ins.retired_for != in.reporter) reasons.push_back(QualityReason::not_retired_for_reporter);
     }

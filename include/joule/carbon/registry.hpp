@@ -145,6 +145,9 @@ class Registry {
   Outcome<std::vector<SdGcIssued>> storage_discharge_issue(std::string_view storage_id, std::int64_t start_s,
                                                            std::int64_t end_s, std::int64_t volume_wh,
                                                            std::string_view owner, std::int64_t metered_discharge_wh);
+  /// Capacity hint: room for about `operations` logged operations and as many certificates
+  /// (avoids re-growing the log and the id index during bulk loads).
+  void reserve(std::size_t operations);
   /// Marks every active certificate whose end + lifetime <= now_s as expired; returns how many.
   std::size_t expire(std::int64_t now_s);
 
