@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <random>
 #include <string>
 
@@ -73,7 +74,7 @@ TEST_CASE("carbon: registry log verifies, replays and conserves volume") {
   CHECK_EQ(reg.issued_wh(), 100000);
   CHECK_EQ(reg.sd_issued_wh(), 30000);
   // Persist, reload, same state and head.
-  const std::string path = "carbon_registry_test.jsonl";
+  const std::string path = (std::filesystem::temp_directory_path() / "joule_carbon_registry_test.jsonl").string();
   REQUIRE(reg.save(path));
   auto back = Registry::load(setup(), path);
   REQUIRE(back);
