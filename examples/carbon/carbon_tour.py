@@ -1,0 +1,23 @@
+"""Scope 2 dual reporting from Python: location-based vs market-based for one site-day."""
+import joule.carbon as jc
+
+inputs = {
+    "consumption_kwh": [80] * 6 + [100] * 2 + [150] * 10 + [120] * 4 + [90] * 2,
+    "grid_ef_hourly": [450] * 6 + [420] * 2 + [300] * 10 + [480] * 4 + [450] * 2,
+    "grid_ef_annual": 400.0,
+    "residual_mix_ef": 520.0,
+    "instruments": [
+        {"id": "GO-WIND-A", "type": "eac", "volume_kwh": 600, "ef_g_per_kwh": 0.0, "market": "DK1",
+         "vintage_year": 2024, "retired_for": "ACME"},
+        {"id": "GO-OLD", "type": "eac", "volume_kwh": 200, "ef_g_per_kwh": 0.0, "market": "DK1",
+         "vintage_year": 2021, "retired_for": "ACME"},
+        {"id": "TARIFF", "type": "supplier_specific", "volume_kwh": 1000, "ef_g_per_kwh": 250.0},
+    ],
+    "reporter": "ACME", "consumption_market": "DK1", "accepted_markets": ["DK1"],
+    "reporting_year": 2024, "vintage_window_years": 0,
+}
+r = jc.run_case("scope2", inputs)
+print(f"location-based {r['location_based_annual_factor_kg']:.1f} kg (hourly factors "
+      f"{r['location_based_hourly_factor_kg']:.1f} kg), market-based {r['market_based_kg']:.1f} kg")
+for rej in r["rejected_instruments"]:
+    print(f"rejected {rej['id']}: {', '.join(rej['reasons'])}")
