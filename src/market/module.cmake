@@ -12,3 +12,4 @@ set(JOULE_TEST_SOURCES_market ${PROJECT_SOURCE_DIR}/tests/market/test_book.cpp $
   ${PROJECT_SOURCE_DIR}/tests/market/test_call_auction.cpp ${PROJECT_SOURCE_DIR}/tests/market/test_settle.cpp
   ${PROJECT_SOURCE_DIR}/tests/market/core/test_book_core.cpp)
 list(APPEND JOULE_CORE_TEST_SOURCES ${PROJECT_SOURCE_DIR}/tests/market/core/test_book_core.cpp)
+list(APPEND JOULE_FIRMWARE_EXTRA_IMAGE_SOURCES ${PROJECT_SOURCE_DIR}/tests/firmware/fw_market.cpp)

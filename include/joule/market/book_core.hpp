@@ -203,11 +203,11 @@ struct PriceLevel {
   Lots total = 0;                    ///< shown + hidden lots
 };
 
-/// One slot of the id index (id 0 with node 0 = empty).
+/// One slot of the id index: the node (0 = empty) and 32 bits of the id's
+/// hash (the home slot and a cheap filter; the node holds the full id).
 struct IndexSlot {
-  OrderId id = 0;
   std::uint32_t node = 0;
-  std::uint32_t used = 0;
+  std::uint32_t hash = 0;
 };
 
 /// Caller-provided storage. All arrays must be zero-initialised.
@@ -359,7 +359,7 @@ class BookEngine {
   const detail::LevelBitmap& bitmap(Side s) const noexcept { return s == Side::buy ? bid_bits_ : ask_bits_; }
   std::uint32_t index_find(OrderId id) const noexcept;
   bool index_insert(OrderId id, std::uint32_t node) noexcept;
-  void index_erase(OrderId id) noexcept;
+  void index_erase(OrderId id, std::uint32_t node) noexcept;
   bool breaker_would_trip(Ticks price) const noexcept;
   void breaker_on_trade(Ticks price) noexcept;
   void level_emptied(Side s, std::uint32_t lvl) noexcept;

@@ -93,8 +93,9 @@ namespace {
 constexpr std::uint32_t kNone = detail::LevelBitmap::kNone;
 constexpr Lots kMaxLots = Lots{1} << 52;
 
-inline std::uint64_t home_slot(OrderId id, std::uint64_t mask) noexcept {
-  return ((id * 0x9E3779B97F4A7C15ull) >> 29) & mask;
+// 32 bits of a multiplicative hash of the id; its low bits pick the home slot.
+inline std::uint32_t id_hash(OrderId id) noexcept {
+  return static_cast<std::uint32_t>((id * 0x9E3779B97F4A7C15ull) >> 29);
 }
 }  // namespace
 
@@ -113,7 +114,7 @@ Result<void> BookEngine::init(const Instrument& instrument, const BookOptions& o
   if (storage.bitmaps.size() < 2 * BookStorage::bitmap_words(nlevels))
     return fail(Errc::invalid_argument, "storage.bitmaps too small", Where::at_field("bitmaps"));
   const std::size_t ni = storage.index.size();
-  if (ni == 0 || (ni & (ni - 1)) != 0 || ni < 2 * (storage.nodes.size() - 1))
+  if (ni == 0 || (ni & (ni - 1)) != 0 || ni < 2 * (storage.nodes.size() - 1) || ni > (std::size_t{1} << 31))
     return fail(Errc::invalid_argument, "storage.index must be a power of two >= 2 * node capacity",
                 Where::at_field("index"));
   inst_ = instrument;
@@ -143,7 +144,7 @@ Result<void> BookEngine::rebind(const BookStorage& bigger) noexcept {
       bigger.bitmaps.size() < st_.bitmaps.size())
     return fail(Errc::invalid_argument, "rebind: level arrays must keep their size", Where::at_field("bids"));
   const std::size_t ni = bigger.index.size();
-  if (ni == 0 || (ni & (ni - 1)) != 0 || ni < 2 * (bigger.nodes.size() - 1))
+  if (ni == 0 || (ni & (ni - 1)) != 0 || ni < 2 * (bigger.nodes.size() - 1) || ni > (std::size_t{1} << 31))
     return fail(Errc::invalid_argument, "rebind: index must be a power of two >= 2 * node capacity",
                 Where::at_field("index"));
   if (bigger.nodes.data() != nodes_.data()) std::copy(nodes_.begin(), nodes_.begin() + high_water_, bigger.nodes.begin());
@@ -165,37 +166,39 @@ Result<void> BookEngine::rebind(const BookStorage& bigger) noexcept {
 
 // ------------------------------------------------------------------ id index
 std::uint32_t BookEngine::index_find(OrderId id) const noexcept {
-  std::uint64_t i = home_slot(id, index_mask_);
+  const std::uint32_t h = id_hash(id);
+  std::uint64_t i = h & index_mask_;
   const IndexSlot* s = st_.index.data();
-  while (s[i].used) {
-    if (s[i].id == id) return s[i].node;
+  while (s[i].node) {
+    if (s[i].hash == h && nodes_[s[i].node].id == id) return s[i].node;
     i = (i + 1) & index_mask_;
   }
   return 0;
 }
 
 bool BookEngine::index_insert(OrderId id, std::uint32_t node) noexcept {
-  std::uint64_t i = home_slot(id, index_mask_);
+  const std::uint32_t h = id_hash(id);
+  std::uint64_t i = h & index_mask_;
   IndexSlot* s = st_.index.data();
-  while (s[i].used) {
-    if (s[i].id == id) return false;
+  while (s[i].node) {
+    if (s[i].hash == h && nodes_[s[i].node].id == id) return false;
     i = (i + 1) & index_mask_;
   }
-  s[i] = IndexSlot{id, node, 1};
+  s[i] = IndexSlot{node, h};
   return true;
 }
 
-void BookEngine::index_erase(OrderId id) noexcept {
+void BookEngine::index_erase(OrderId id, std::uint32_t node) noexcept {
   IndexSlot* s = st_.index.data();
-  std::uint64_t i = home_slot(id, index_mask_);
-  while (s[i].used && s[i].id != id) i = (i + 1) & index_mask_;
-  if (!s[i].used) return;
+  std::uint64_t i = id_hash(id) & index_mask_;
+  while (s[i].node && s[i].node != node) i = (i + 1) & index_mask_;
+  if (!s[i].node) return;
   // Backward-shift deletion keeps every probe chain intact without tombstones.
   std::uint64_t j = i;
   for (;;) {
     j = (j + 1) & index_mask_;
-    if (!s[j].used) break;
-    const std::uint64_t k = home_slot(s[j].id, index_mask_);
+    if (!s[j].node) break;
+    const std::uint64_t k = s[j].hash & index_mask_;
     const bool move = (j > i) ? (k <= i || k > j) : (k <= i && k > j);
     if (move) {
       s[i] = s[j];
@@ -281,7 +284,7 @@ void BookEngine::remove_order(std::uint32_t n, EventKind kind, Reason reason) no
   const Event e{kind, reason, o.side, o.id, 0, inst_.price_min + o.level, 0, o.open, 0, o.owner, 0};
   if (risk_ && o.owner) risk_->on_open_change(o.owner, o.side, e.price, -o.open);
   unlink(n);
-  index_erase(o.id);
+  index_erase(o.id, n);
   --live_;
   free_node(n);
   emit(e);
@@ -394,7 +397,7 @@ Lots BookEngine::match(OrderNode& t, Ticks limit, bool& taker_stopped) noexcept 
         if (m.open == 0) {
           // A completely filled maker leaves the book at once (WORKLOAD.md §4).
           unlink(n);
-          index_erase(m.id);
+          index_erase(m.id, n);
           --live_;
           free_node(n);
         } else if (m.visible == 0) {
@@ -594,7 +597,7 @@ Result<Lots> BookEngine::replace(OrderId id, Ticks new_price, Lots new_qty, std:
   }
   if (risk_ && old.owner) risk_->on_open_change(old.owner, old.side, inst_.price_min + old.level, -old.open);
   unlink(n);
-  index_erase(id);
+  index_erase(id, n);
   --live_;
   free_node(n);
   emit(Event{EventKind::replaced, Reason::none, old.side, id, 0, new_price, new_qty, new_qty, 0, old.owner, 0});
@@ -703,7 +706,7 @@ Result<void> BookEngine::check_invariants() const noexcept {
   }
   if (orders != live_) return fail(Errc::internal, "live order count out of step");
   std::size_t used = 0;
-  for (const auto& s : st_.index) used += s.used ? 1 : 0;
+  for (const auto& s : st_.index) used += s.node ? 1 : 0;
   if (used != live_) return fail(Errc::internal, "index size out of step");
   return {};
 }
