@@ -16,7 +16,7 @@
 // settlement, piecewise-linear curves expanded to per-tick steps, and
 // single-period block (all-or-nothing) orders.
 //
-// Cost: O(n + R) with R = price_max - price_min when R <= 2^22 ticks (counting
+// Cost: O(n + R) with R = price_max - price_min when R <= min(2^22, 8n + 1024) ticks (counting
 // buckets), O(n log n) otherwise.
 //
 // Example:
@@ -91,7 +91,8 @@ struct AuctionResult {
   std::vector<CurvePoint> supply;     ///< S(p) at each distinct sell price, ascending prices
 };
 
-/// Clears one period (§1-§9). Fails only on bad options (invalid_argument).
+/// Clears one period (§1-§9). Fails on bad options (invalid_argument) or when
+/// a side's total quantity exceeds 2^62 lots (out_of_range).
 Result<AuctionResult> clear_call_auction(std::span<const AuctionOrder> orders, const AuctionOptions& options);
 
 /// A bid curve of one participant: points of (price, cumulative quantity).

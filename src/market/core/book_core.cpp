@@ -465,6 +465,9 @@ Result<Lots> BookEngine::enter(const OrderRequest& o, bool is_replace) noexcept 
     return refuse(Reason::duplicate_id, Errc::conflict, "an order with this id is live");
   const bool can_rest =
       o.type == OrderType::limit || o.type == OrderType::all_or_none || o.type == OrderType::iceberg;
+  // Level and side totals stay far from int64 overflow (2^52 lots per order, 2^62 per side).
+  if ((o.side == Side::buy ? bid_qty_ : ask_qty_) > (Lots{1} << 62) - o.qty)
+    return refuse(Reason::capacity, Errc::limit_exceeded, "total open quantity of the side would exceed 2^62 lots");
   if (risk_ && o.owner) {
     const Reason r = risk_->check(o, limit);
     if (r != Reason::none) return refuse(r, Errc::rejected, "pre-trade risk limit");
