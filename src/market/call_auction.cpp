@@ -50,28 +50,31 @@ Result<AuctionResult> clear_call_auction(std::span<const AuctionOrder> orders, c
   // Duplicate ids: an open-addressing table of (64-bit hash, order index),
   // hashes computed up front so that the slot of order i + 8 is prefetched
   // while order i is checked (a million orders: one table miss each, overlapped).
+  if (n >= 0xFFFFFFF0u) return fail(Errc::limit_exceeded, "more than 2^32 orders in one auction");
   std::vector<std::uint64_t> id_hash(n);
-  for (std::size_t i = 0; i < n; ++i) id_hash[i] = absl::HashOf(std::string_view(orders[i].id)) | 1u;
+  for (std::size_t i = 0; i < n; ++i) id_hash[i] = absl::HashOf(std::string_view(orders[i].id));
   std::size_t cap = 16;
   while (cap < 2 * n) cap <<= 1;
   struct Slot {
-    std::uint64_t hash;  // 0 = empty
-    std::size_t index;
+    std::uint32_t tag;    // 32 bits of the hash, never 0; 0 = empty
+    std::uint32_t index;  // order index
   };
   std::vector<Slot> table(cap, Slot{0, 0});
   const std::size_t mask = cap - 1;
+  auto tag_of = [](std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32) | 1u; };
   auto first_seen = [&](std::size_t i) {
-    std::size_t k = static_cast<std::size_t>(id_hash[i] >> 7) & mask;
-    while (table[k].hash != 0) {
-      if (table[k].hash == id_hash[i] && orders[table[k].index].id == orders[i].id) return false;
+    const std::uint32_t tag = tag_of(id_hash[i]);
+    std::size_t k = static_cast<std::size_t>(id_hash[i]) & mask;
+    while (table[k].tag != 0) {
+      if (table[k].tag == tag && orders[table[k].index].id == orders[i].id) return false;
       k = (k + 1) & mask;
     }
-    table[k] = Slot{id_hash[i], i};
+    table[k] = Slot{tag, static_cast<std::uint32_t>(i)};
     return true;
   };
   Lots total_buy = 0, total_sell = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    if (i + 8 < n) __builtin_prefetch(&table[static_cast<std::size_t>(id_hash[i + 8] >> 7) & mask], 1);
+    if (i + 8 < n) __builtin_prefetch(&table[static_cast<std::size_t>(id_hash[i + 8]) & mask], 1);
     const AuctionOrder& o = orders[i];
     const bool fresh = o.has_id ? first_seen(i) : true;
     const bool ok = !o.malformed && fresh && (o.side == Side::buy || o.side == Side::sell) && o.qty > 0 &&
