@@ -143,3 +143,19 @@ def test_cli_clear_and_replay(cli, test_data, tmp_path):
     assert o["ops_per_cpu_second"] > 0
     bad = subprocess.run([cli, "market", "clear", "--input", str(tmp_path / "missing.json")], capture_output=True)
     assert bad.returncode == 3
+
+
+def test_english_auction_and_community():
+    bids = pd.DataFrame({"bidder": ["a", "b", "b", "c"], "amount": [1000, 1020, 1050, 9999], "time_s": [1, 2, 3, 100]})
+    r = jm.english_auction(bids, reserve=1000, increment=50, close_s=100)
+    assert r["winner"] == ("b", 1050)
+    assert r["accepted"] == [True, False, True, False]
+    members = pd.DataFrame({"id": ["pv", "flat", "shop"], "reputation": [1.0, 1.0, 1.0]})
+    orders = pd.DataFrame({"start_s": [0, 0, 0], "member": ["pv", "flat", "shop"], "side": ["sell", "buy", "buy"],
+                           "energy_wh": [5000, 2000, 4000], "price": [900, 2600, 2000]})
+    s = jm.settle_community(members, orders, grid_fee=1000, community_discount=0.5)
+    assert s["energy_conserved"] and s["money_conserved"]
+    assert s["intervals"]["local_wh"].tolist() == [5000]
+    flat = s["statements"].set_index("member").loc["flat"]
+    assert flat["local_bought_wh"] == 2000
+    assert "Statement for flat" in flat["statement"]

@@ -10,7 +10,8 @@ Prices are integer ticks and quantities integer lots (see docs/market.md).
   DataFrame of orders, following joule's normative clearing rules.
 * :func:`clear_case`: clears a ``joule.call_auction.case/v1`` JSON case.
 * :func:`plot_curves`: the aggregated supply and demand curves of a clearing.
-* :func:`value_at_risk`, :func:`sealed_bid`, :func:`generate_workload`,
+* :func:`value_at_risk`, :func:`sealed_bid`, :func:`english_auction`,
+  :func:`settle_community` (peer-to-peer market with statements), :func:`generate_workload`,
   :func:`replay_workload`.
 
 Example::
@@ -42,6 +43,8 @@ __all__ = [
     "plot_curves",
     "value_at_risk",
     "sealed_bid",
+    "english_auction",
+    "settle_community",
     "generate_workload",
     "replay_workload",
 ]
@@ -274,6 +277,48 @@ def sealed_bid(bids: pd.DataFrame, reserve: int = 0, rule: str = "second_price")
     times = bids["time_s"].tolist() if "time_s" in bids.columns else [0] * len(bids)
     return _m.sealed_bid([str(b) for b in bids["bidder"]], [int(a) for a in bids["amount"]],
                          [int(t) for t in times], int(reserve), rule)
+
+
+def english_auction(bids: pd.DataFrame, reserve: int, increment: int, close_s: int) -> Dict[str, Any]:
+    """English (ascending) auction of one item: ``bids`` has ``bidder``, ``amount``
+    [ticks] and ``time_s`` in arrival order. Returns ``winner`` (bidder, price) or
+    None, and ``accepted`` (one bool per bid: False below the reserve / leader +
+    increment or at or after the closing time)."""
+    winner, accepted = _m.english_auction(int(reserve), int(increment), int(close_s),
+                                          [str(b) for b in bids["bidder"]], [int(a) for a in bids["amount"]],
+                                          [int(t) for t in bids["time_s"]])
+    return {"winner": winner, "accepted": list(accepted)}
+
+
+def settle_community(members: pd.DataFrame, orders: pd.DataFrame, *, money_per_tick: float = 0.0001,
+                     grid_import_price: int = 3000, grid_export_price: int = 800, grid_fee: int = 900,
+                     community_discount: float = 0.0, min_reputation: float = 0.0) -> Dict[str, Any]:
+    """Peer-to-peer community market: local call auction per interval, grid for the rest.
+
+    Args:
+        members: ``id`` and optional ``reputation`` (0..1).
+        orders: ``start_s``, ``member`` (id), ``side``, ``energy_wh`` and ``price``
+            [ticks per kWh]; rows of one interval together.
+        prices: ticks per kWh; ``money_per_tick`` converts to currency.
+
+    Returns ``statements`` (DataFrame per member incl. the text statement),
+    ``intervals`` (local price and energy per interval) and the two
+    conservation flags ``energy_conserved`` / ``money_conserved``.
+    """
+    ids = [str(x) for x in members["id"]]
+    rep = [float(x) for x in members["reputation"]] if "reputation" in members.columns else [1.0] * len(ids)
+    index = {m: i for i, m in enumerate(ids)}
+    try:
+        member_idx = [index[str(m)] for m in orders["member"]]
+    except KeyError as e:
+        raise KeyError(f"order for unknown member {e}") from None
+    st, iv, e_ok, m_ok = _m.settle_community(ids, rep, [int(x) for x in orders["start_s"]], member_idx,
+                                             [str(x) for x in orders["side"]], [int(x) for x in orders["energy_wh"]],
+                                             [int(x) for x in orders["price"]], float(money_per_tick),
+                                             int(grid_import_price), int(grid_export_price), int(grid_fee),
+                                             float(community_discount), float(min_reputation))
+    return {"statements": pd.DataFrame(st), "intervals": pd.DataFrame(iv, columns=["start_s", "local_price", "local_wh"]),
+            "energy_conserved": e_ok, "money_conserved": m_ok}
 
 
 def generate_workload(path: str, n: int = 1_000_000, *, seed: int = 1, mid0: int = 10_000, mid_min: int = 2_000,

@@ -400,6 +400,75 @@ void init_market(pyb::module_& m) {
       pyb::arg("pnl"), pyb::arg("weights"), pyb::arg("confidence"));
 
   m.def(
+      "english_auction",
+      [](Ticks reserve, Ticks increment, std::int64_t close_s, const std::vector<std::string>& bidders,
+         const std::vector<Ticks>& amounts, const std::vector<std::int64_t>& times) {
+        if (amounts.size() != bidders.size() || times.size() != bidders.size())
+          raise_error(Error(Errc::invalid_argument, "bidders, amounts and times must have the same length"));
+        auto a = EnglishAuction::create({reserve, increment, close_s});
+        if (!a) raise_error(a.error());
+        pyb::list accepted;
+        for (std::size_t i = 0; i < bidders.size(); ++i) accepted.append(a->bid(bidders[i], amounts[i], times[i]).has_value());
+        auto r = a->close(close_s);
+        if (!r) raise_error(r.error());
+        pyb::object winner = r->sold ? pyb::object(pyb::make_tuple(r->winner, r->price)) : pyb::object(pyb::none());
+        return pyb::make_tuple(winner, accepted);
+      },
+      pyb::arg("reserve"), pyb::arg("increment"), pyb::arg("close_s"), pyb::arg("bidders"), pyb::arg("amounts"),
+      pyb::arg("times"));
+
+  m.def(
+      "settle_community",
+      [](const std::vector<std::string>& member_ids, const std::vector<double>& reputation,
+         const std::vector<std::int64_t>& start_s, const std::vector<std::size_t>& member,
+         const std::vector<std::string>& side, const std::vector<std::int64_t>& energy_wh,
+         const std::vector<Ticks>& price, double money_per_tick, Ticks import_price, Ticks export_price,
+         Ticks grid_fee, double discount, double min_reputation) {
+        const std::size_t n = start_s.size();
+        if (reputation.size() != member_ids.size() || member.size() != n || side.size() != n ||
+            energy_wh.size() != n || price.size() != n)
+          raise_error(Error(Errc::invalid_argument, "column lengths differ"));
+        std::vector<CommunityMember> mem(member_ids.size());
+        for (std::size_t i = 0; i < mem.size(); ++i) mem[i] = CommunityMember{member_ids[i], reputation[i]};
+        std::vector<CommunityInterval> iv;
+        for (std::size_t k = 0; k < n; ++k) {
+          if (iv.empty() || iv.back().start_s != start_s[k]) iv.push_back(CommunityInterval{start_s[k], {}});
+          iv.back().orders.push_back(CommunityOrder{member[k], parse_side(side[k]), energy_wh[k], price[k]});
+        }
+        CommunityOptions o;
+        o.money_per_tick = money_per_tick;
+        o.grid_import_price = import_price;
+        o.grid_export_price = export_price;
+        o.grid_fee = grid_fee;
+        o.community_discount = discount;
+        o.min_reputation = min_reputation;
+        auto r = settle_community(mem, iv, o);
+        if (!r) raise_error(r.error());
+        pyb::list members;
+        for (const auto& st : r->members) {
+          pyb::dict d;
+          d["member"] = st.member;
+          d["consumed_wh"] = st.consumed_wh;
+          d["produced_wh"] = st.produced_wh;
+          d["local_bought_wh"] = st.local_bought_wh;
+          d["local_sold_wh"] = st.local_sold_wh;
+          d["grid_import_wh"] = st.grid_import_wh;
+          d["grid_export_wh"] = st.grid_export_wh;
+          d["net_money"] = st.net_money_currency;
+          d["grid_only_net_money"] = -st.grid_only_cost_currency;
+          d["statement"] = st.statement;
+          members.append(d);
+        }
+        pyb::list intervals;
+        for (const auto& x : r->intervals)
+          intervals.append(pyb::make_tuple(x.start_s, x.local_price ? pyb::object(pyb::int_(*x.local_price)) : pyb::object(pyb::none()), x.local_wh));
+        return pyb::make_tuple(members, intervals, r->energy_conserved, r->money_conserved);
+      },
+      pyb::arg("member_ids"), pyb::arg("reputation"), pyb::arg("start_s"), pyb::arg("member"), pyb::arg("side"),
+      pyb::arg("energy_wh"), pyb::arg("price"), pyb::arg("money_per_tick"), pyb::arg("import_price"),
+      pyb::arg("export_price"), pyb::arg("grid_fee"), pyb::arg("discount"), pyb::arg("min_reputation"));
+
+  m.def(
       "sealed_bid",
       [](const std::vector<std::string>& bidders, const std::vector<Ticks>& amounts,
          const std::vector<std::int64_t>& times, Ticks reserve, const std::string& rule) -> pyb::object {
