@@ -143,4 +143,6 @@ JOULE_API joule_status joule_timeseries_check_finite(const joule_timeseries* ts)
 #include "joule_battery.h"
 
 #include "joule_carbon.h"
+#include "joule_market.h"
+
 #endif /* JOULE_H */

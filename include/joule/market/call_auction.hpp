@@ -1,0 +1,158 @@
+// joule/market/call_auction.hpp: uniform-price (and pay-as-bid) call auctions.
+//
+// `clear_call_auction` clears one bidding zone and one delivery period the way
+// joule's normative rules say (docs/market.md, "Call auction rules", which
+// restates the rules of the project's call-auction specification, §1-§9):
+//   §1 invalid orders are rejected (side, qty > 0, price in limits, unique id);
+//   §2 market orders take the side's price limit (buy -> price_max, sell -> price_min);
+//   §3-§4 equilibrium prices are the ticks with D>(p) <= S(p) and S<(p) <= D(p), an interval [lo, hi];
+//   §5 volume V = min(D(lo), S(lo)) (volume maximisation);
+//   §6 V = 0: no trade, price null, the interval still reported;
+//   §7 price = floor((lo + hi) / 2) (toward minus infinity);
+//   §8 in-the-money orders fill, out-of-the-money get 0, the rationed side's
+//      at-the-money orders share pro rata with largest-remainder lots, ties by input order;
+//   §9 curtailment at the price limits is the same pro-rata rule.
+// Extensions (documented, not part of the normative rules): pay-as-bid
+// settlement, piecewise-linear curves expanded to per-tick steps, and
+// single-period block (all-or-nothing) orders.
+//
+// Cost: O(n + R) with R = price_max - price_min when R <= min(2^22, 8n + 1024) ticks (counting
+// buckets), O(n log n) otherwise.
+//
+// Example:
+//   using namespace joule::market;
+//   std::vector<AuctionOrder> orders = {{"b1", Side::buy, 6, 50}, {"s1", Side::sell, 4, std::nullopt}};
+//   auto r = clear_call_auction(orders, AuctionOptions{.price_min = -500, .price_max = 4000});
+//   // r->price == 50, r->volume == 4, r->fills == {4, 4}
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "joule/core/result.hpp"
+#include "joule/market/instrument.hpp"
+
+namespace joule::market {
+
+/// One order of a call auction.
+struct AuctionOrder {
+  std::string id;               ///< unique; a repeated id is rejected (the later order)
+  Side side = Side::buy;
+  Lots qty = 0;                 ///< [lots], must be > 0
+  std::optional<Ticks> price;   ///< limit [ticks]; nullopt = market (price-taking) order
+  /// Set by parsers when the raw input could not be represented (unknown side,
+  /// non-integer quantity or price, id not a string): the order is rejected (§1).
+  bool malformed = false;
+  /// False when the raw id was not a string: such an order is malformed and
+  /// its id takes no part in the duplicate check.
+  bool has_id = true;
+};
+
+/// How fills are paid.
+enum class Pricing : std::uint8_t {
+  uniform = 0,     ///< everyone at the clearing price (pay-as-clear, §7)
+  pay_as_bid = 1,  ///< same allocation; each limit order settles at its own limit, market orders at the clearing price
+};
+
+/// Auction settings.
+struct AuctionOptions {
+  Ticks price_min = -500;   ///< lowest admissible price [ticks]
+  Ticks price_max = 4000;   ///< highest admissible price [ticks]
+  Pricing pricing = Pricing::uniform;
+  bool with_curves = true;  ///< fill AuctionResult::demand / supply
+
+  Result<void> validate() const noexcept;
+};
+
+/// A point of an aggregated or bid curve: cumulative quantity at a price.
+struct CurvePoint {
+  Ticks price = 0;
+  Lots qty = 0;
+};
+
+/// The outcome of one clearing.
+struct AuctionResult {
+  bool cleared = false;               ///< volume > 0
+  std::optional<Ticks> price;         ///< clearing price; nullopt when nothing trades (§6)
+  Ticks interval_lo = 0, interval_hi = 0;  ///< equilibrium price interval [lo, hi] (§4)
+  Lots volume = 0;                    ///< traded lots; buy fills and sell fills each sum to it
+  std::optional<Side> rationed_side;  ///< the side scaled down at the margin (§8)
+  std::vector<Lots> fills;            ///< per input order (0 for rejected ones)
+  std::vector<bool> valid;            ///< per input order
+  std::vector<std::size_t> rejected;  ///< input indices of rejected orders, in input order
+  std::vector<Ticks> settle_price;    ///< per input order: the price its fill settles at (0 when unfilled)
+  double buyer_payments = 0;          ///< sum of fill * settle price over buys [ticks * lots]
+  double seller_receipts = 0;         ///< same over sells; the difference is the auctioneer's surplus (pay-as-bid)
+  std::vector<CurvePoint> demand;     ///< D(p) at each distinct buy price, descending prices
+  std::vector<CurvePoint> supply;     ///< S(p) at each distinct sell price, ascending prices
+};
+
+/// Clears one period (§1-§9). Fails on bad options (invalid_argument) or when
+/// a side's total quantity exceeds 2^62 lots (out_of_range).
+Result<AuctionResult> clear_call_auction(std::span<const AuctionOrder> orders, const AuctionOptions& options);
+
+/// A bid curve of one participant: points of (price, cumulative quantity).
+/// Sell curves have ascending prices, buy curves descending prices; quantities
+/// are non-decreasing. `linear`: the quantity between two points grows
+/// linearly with price (EUPHEMIA "piecewise linear" orders), discretised to
+/// whole lots per tick; otherwise each point is a step.
+struct BidCurve {
+  std::string id;
+  Side side = Side::buy;
+  std::vector<CurvePoint> points;
+  bool linear = false;
+};
+
+/// Expands a curve into step orders with ids "<id>@<price>" (one per tick that
+/// gets lots). invalid_argument when prices or quantities are not monotone.
+Result<std::vector<AuctionOrder>> orders_from_curve(const BidCurve& curve);
+
+/// A single-period block order: all of `qty` at a price no worse than `price`, or nothing.
+struct BlockOrder {
+  std::string id;
+  Side side = Side::buy;
+  Lots qty = 0;
+  Ticks price = 0;
+};
+
+/// Result of a clearing with block orders.
+struct BlockAuctionResult {
+  AuctionResult result;                 ///< over the ordinary orders followed by the accepted blocks
+  std::vector<bool> block_accepted;     ///< per block
+};
+
+/// Clears ordinary orders together with all-or-nothing blocks (extension):
+/// blocks are tried one by one from the most aggressive limit (cheapest sell,
+/// dearest buy); a block is kept when, with it, every kept block still fills
+/// completely. An accepted block is therefore always filled completely at a
+/// price no worse than its limit (no paradoxically accepted blocks);
+/// paradoxically rejected blocks are possible, as in EUPHEMIA. `result` lists
+/// the ordinary orders followed by the accepted blocks.
+Result<BlockAuctionResult> clear_with_blocks(std::span<const AuctionOrder> orders, std::span<const BlockOrder> blocks,
+                                             const AuctionOptions& options);
+
+/// A call-auction case (the JSON case schema joule.call_auction.case/v1).
+struct AuctionCase {
+  std::string id;
+  AuctionOptions options;
+  std::vector<AuctionOrder> orders;
+  std::vector<std::string> raw_ids;  ///< each order's id as JSON text (ids may be non-strings)
+  std::string expected_json;         ///< the "expected" block as compact JSON, or empty
+};
+
+/// Parses a case file's text. malformed on bad JSON or missing fields.
+Result<AuctionCase> parse_auction_case(std::string_view json_text);
+
+/// The result as one JSON object with exactly the layout of a case's
+/// "expected" block (cleared, price, price_interval, volume, rationed_side,
+/// fills for every valid order, rejected ids in input order).
+std::string auction_result_json(const AuctionCase& c, const AuctionResult& r, int indent = 1);
+
+/// True when two JSON texts hold the same value (objects compared by key).
+bool json_equal(std::string_view a, std::string_view b);
+
+}  // namespace joule::market
