@@ -2,7 +2,7 @@
 //
 // On the host this is doctest. In the firmware build (JOULE_TEST_TARGET) it is
 // a tiny self-registering harness with the same spelling (TEST_CASE, CHECK,
-// CHECK_FALSE, CHECK_EQ, REQUIRE, REQUIRE_FALSE) that prints through
+// CHECK_FALSE, CHECK_EQ/NE/LT/LE/GT/GE, REQUIRE, REQUIRE_FALSE, REQUIRE_EQ/NE) that prints through
 // semihosting and needs no heap. Core tests use only these macros (no
 // SUBCASE, no string building), so one source serves both.
 #pragma once
@@ -54,6 +54,16 @@ inline bool check(bool ok, const char* expr, const char* file, int line) {
 #define CHECK(...) ::joule::test::check(static_cast<bool>(__VA_ARGS__), #__VA_ARGS__, __FILE__, __LINE__)
 #define CHECK_FALSE(...) ::joule::test::check(!static_cast<bool>(__VA_ARGS__), "!(" #__VA_ARGS__ ")", __FILE__, __LINE__)
 #define CHECK_EQ(a, b) ::joule::test::check((a) == (b), #a " == " #b, __FILE__, __LINE__)
+#define CHECK_NE(a, b) ::joule::test::check((a) != (b), #a " != " #b, __FILE__, __LINE__)
+#define CHECK_LT(a, b) ::joule::test::check((a) < (b), #a " < " #b, __FILE__, __LINE__)
+#define CHECK_LE(a, b) ::joule::test::check((a) <= (b), #a " <= " #b, __FILE__, __LINE__)
+#define CHECK_GT(a, b) ::joule::test::check((a) > (b), #a " > " #b, __FILE__, __LINE__)
+#define CHECK_GE(a, b) ::joule::test::check((a) >= (b), #a " >= " #b, __FILE__, __LINE__)
+#define CHECK_UNARY(...) CHECK(__VA_ARGS__)
+#define REQUIRE_EQ(a, b) \
+  if (!CHECK_EQ(a, b)) return
+#define REQUIRE_NE(a, b) \
+  if (!CHECK_NE(a, b)) return
 #define REQUIRE(...) \
   if (!CHECK(__VA_ARGS__)) return
 #define REQUIRE_FALSE(...) \
