@@ -96,7 +96,18 @@ Result<std::vector<Anomaly>> detect_anomalies(const TimeSeries& ts, const Anomal
     for (std::size_t i = p; i < n; i += period) win.push_back(x[i] - level[i]);
     prof[p] = detail::median(win);
   }
-  for (std::size_t i = 0; i < n; ++i) r[i] = x[i] - level[i] - prof[i % period];
+  // Second pass: the level again, over one day (a seventh of a weekly
+  // period), on the deseasonalised values, so weather-driven day-to-day
+  // changes of the level do not show up as anomalies.
+  const std::size_t lw = period % 7 == 0 && period >= 14 ? period / 7 : period;
+  std::vector<double> des(n);
+  for (std::size_t i = 0; i < n; ++i) des[i] = x[i] - prof[i % period];
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t a = i >= lw / 2 ? i - lw / 2 : 0, b = std::min(n, i + lw / 2 + 1);
+    win.assign(des.begin() + static_cast<std::ptrdiff_t>(a), des.begin() + static_cast<std::ptrdiff_t>(b));
+    level[i] = detail::median(win);
+  }
+  for (std::size_t i = 0; i < n; ++i) r[i] = des[i] - level[i];
   const double rmed = detail::median(r);
   const double rmad = detail::mad(r, rmed);
   const double scale = rmad > 0 ? rmad : 1e-12;

@@ -301,6 +301,21 @@ class DshwCore final : public Core {
     }
     return {};
   }
+  // Class-1 approximation (Hyndman et al. 2008, ch. 6) ignoring the AR(1)
+  // term: c_j = alpha + gamma [j mod m1 == 0] + omega [j mod m2 == 0]. Used
+  // only when conformal calibration is impossible (short series).
+  bool sd(std::span<double> out) const override {
+    double acc = 0.0;
+    for (std::size_t h = 0; h < out.size(); ++h) {
+      out[h] = std::sqrt(sigma2_ * (1.0 + acc));
+      const std::size_t j = h + 1;
+      double c = alpha_ + beta_ * static_cast<double>(j);
+      if (j % m1_ == 0) c += gamma_;
+      if (j % m2_ == 0) c += omega_;
+      acc += c * c;
+    }
+    return true;
+  }
   std::string name() const override { return "dshw"; }
   std::unique_ptr<Core> clone() const override { return std::make_unique<DshwCore>(*this); }
 
@@ -344,12 +359,13 @@ class DshwCore final : public Core {
       d_ = dd;
       w_ = ww;
       e_ = eprev;
+      sigma2_ = y_.empty() ? 0.0 : sse / static_cast<double>(y_.size());
     }
     return std::isfinite(sse) ? sse : 1e300;
   }
   std::size_t m1_, m2_;
   std::vector<double> y_, d0_, w0_, d_, w_;
-  double l0_ = 0, b0_ = 0, l_ = 0, b_ = 0, e_ = 0;
+  double l0_ = 0, b0_ = 0, l_ = 0, b_ = 0, e_ = 0, sigma2_ = 0;
   double alpha_ = 0.05, beta_ = 0, gamma_ = 0.1, omega_ = 0.3, phi_ = 0.8;
 };
 
@@ -416,6 +432,16 @@ class MstlCore final : public Core {
     }
     if (rem_ == Remainder::naive) {
       for (std::size_t h = 0; h < out.size(); ++h) out[h] = std::sqrt(rw_sigma2_ * static_cast<double>(h + 1));
+      return true;
+    }
+    if (rem_ == Remainder::combined) {
+      // The sd of an average is at most the average of the sds: a conservative bound.
+      auto psi = detail::ar_psi(ar_, out.size());
+      double acc = 0.0;
+      for (std::size_t h = 0; h < out.size(); ++h) {
+        acc += psi[h] * psi[h];
+        out[h] = 0.5 * (std::sqrt(ar_.sigma2 * acc) + std::sqrt(rw_sigma2_ * static_cast<double>(h + 1)));
+      }
       return true;
     }
     return false;
@@ -703,7 +729,7 @@ class CoreModel final : public Model {
     std::vector<double> lv(levels.begin(), levels.end());
     std::sort(lv.begin(), lv.end());
     fc.levels = lv;
-    const bool conformal = want_conformal() && !cal_.errors.empty();
+    const bool conformal = want_conformal() && cal_.errors.size() >= 2;
     std::vector<double> sd(horizon, 0.0);
     bool analytic = false;
     if (!conformal) {
@@ -758,7 +784,9 @@ class CoreModel final : public Model {
   // from rolling origins inside the training data, one day apart.
   void calibrate() {
     const std::size_t n = prep_.y.size();
-    const std::size_t per = opt_.periods.empty() ? 1 : opt_.periods.back();
+    std::size_t per = 1;  // the longest period that the data can estimate
+    for (std::size_t p : opt_.periods)
+      if (2 * p < n) per = std::max(per, p);
     std::size_t H = opt_.calibration_horizon ? opt_.calibration_horizon : std::max<std::size_t>(per, 1);
     const std::size_t stride = opt_.periods.empty() ? std::max<std::size_t>(1, H / 4) : opt_.periods.front();
     const std::size_t min_train = std::max<std::size_t>(2 * per + 1, 10);
@@ -779,6 +807,7 @@ class CoreModel final : public Model {
       for (std::size_t h = 0; h < H; ++h) e[h] = prep_.y[o + h] - f[h];
       cal_.errors.push_back(std::move(e));
     }
+    if (cal_.errors.size() < 2) cal_ = Calibration{};  // one origin says nothing about spread
   }
   ModelOptions opt_;
   std::unique_ptr<Core> core_;
@@ -917,7 +946,7 @@ class AutoModel final : public Model {
     fc.levels.assign(levels.begin(), levels.end());
     std::sort(fc.levels.begin(), fc.levels.end());
     std::vector<double> sd(horizon, 0.0);
-    const bool conformal = !cal_.errors.empty() && cal_.horizon >= 2;
+    const bool conformal = cal_.errors.size() >= 2 && cal_.horizon >= 2;
     if (!conformal) core_->sd(sd);
     for (double q : fc.levels) {
       std::vector<double> path(horizon);

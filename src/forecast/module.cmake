@@ -5,4 +5,5 @@ if(NOT JOULE_FIRMWARE)
     src/forecast/backtest.cpp src/forecast/prep.cpp src/forecast/price.cpp
     bindings/c/src/c_api_forecast.cpp)
 endif()
-set(JOULE_TEST_SOURCES_forecast tests/forecast/test_models.cpp)
+# Absolute: tests/CMakeLists.txt adds these from its own directory.
+set(JOULE_TEST_SOURCES_forecast ${PROJECT_SOURCE_DIR}/tests/forecast/test_models.cpp)

@@ -147,16 +147,17 @@ def forecast_arrays(values: np.ndarray, start_s: int, step_s: int, horizon: int,
 
 def forecast_batch(values: np.ndarray, start_s: int, step_s: int, horizon: int,
                    quantiles: Iterable[float] = (0.1, 0.5, 0.9), model: str = "auto", periods: Sequence[int] = (),
-                   non_negative: bool = False, calibration_origins: int = 12,
-                   threads: int = 1) -> tuple[np.ndarray, np.ndarray, list[int]]:
+                   non_negative: bool = False, calibration_origins: int = 12, threads: int = 1,
+                   remainder: str = "combined", intervals: str = "auto") -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Forecasts every row of a (series x steps) matrix on one time grid.
 
     Returns (mean[series, horizon], quantiles[series, levels (ascending), horizon], failed row indices);
-    failed rows hold NaN. ``threads`` worker threads run without the GIL.
+    failed rows hold NaN. ``threads`` worker threads run without the GIL. For large fleets,
+    ``model="mstl", remainder="ar", intervals="analytic"`` needs one decomposition per series.
     """
     a = np.ascontiguousarray(values, dtype=np.float64)
     return _fc.batch(a, int(start_s), int(step_s), int(horizon), sorted(float(q) for q in quantiles), model,
-                     list(periods), bool(non_negative), int(calibration_origins), int(threads))
+                     list(periods), bool(non_negative), int(calibration_origins), int(threads), remainder, intervals)
 
 
 def forecast_price(prices: Any, horizon: int, quantiles: Iterable[float] = (0.05, 0.5, 0.95), period: int = 24,
@@ -168,8 +169,8 @@ def forecast_price(prices: Any, horizon: int, quantiles: Iterable[float] = (0.05
     return _frame(out, tz)
 
 
-def detect_anomalies(series: Any, period: int = 0, z_threshold: float = 4.0, seasonal_esd: bool = True,
-                     esd_alpha: float = 0.05, esd_max_fraction: float = 0.02, stuck_min_run: int = 6,
+def detect_anomalies(series: Any, period: int = 0, z_threshold: float = 6.0, seasonal_esd: bool = True,
+                     esd_alpha: float = 0.05, esd_max_fraction: float = 0.005, stuck_min_run: int = 6,
                      zero_rule: bool = True, cumulative: bool = False, level_window: int = 0,
                      level_threshold: float = 4.0) -> Any:
     """Anomalies of a meter series: DataFrame with columns time, index, score, kind.

@@ -108,9 +108,9 @@ void init_forecast(pyb::module_& m) {
   m.def("batch",
         [](const Arr& values, std::int64_t start_s, std::int64_t step_s, std::size_t horizon, std::vector<double> levels,
            const std::string& model, std::vector<std::size_t> periods, bool non_negative, std::size_t calibration_origins,
-           std::size_t threads) {
+           std::size_t threads, const std::string& remainder, const std::string& intervals) {
           if (values.ndim() != 2) raise_error(Error(Errc::invalid_argument, "values must be 2-D (series x steps)"));
-          auto o = options(model, periods, non_negative, calibration_origins, "combined", "auto");
+          auto o = options(model, periods, non_negative, calibration_origins, remainder, intervals);
           const auto ns = static_cast<std::size_t>(values.shape(0));
           std::span<const double> v(values.data(), static_cast<std::size_t>(values.size()));
           Result<fc::BatchResult> r = fail(Errc::internal, "not run");
@@ -128,7 +128,8 @@ void init_forecast(pyb::module_& m) {
         },
         pyb::arg("values"), pyb::arg("start_s"), pyb::arg("step_s"), pyb::arg("horizon"), pyb::arg("levels"),
         pyb::arg("model") = "auto", pyb::arg("periods") = std::vector<std::size_t>{}, pyb::arg("non_negative") = false,
-        pyb::arg("calibration_origins") = 12, pyb::arg("threads") = 1);
+        pyb::arg("calibration_origins") = 12, pyb::arg("threads") = 1, pyb::arg("remainder") = "combined",
+        pyb::arg("intervals") = "auto");
 
   m.def("detect_anomalies",
         [](const Arr& values, std::int64_t start_s, std::int64_t step_s, std::size_t period, double z_threshold,
@@ -147,8 +148,8 @@ void init_forecast(pyb::module_& m) {
           for (const auto& x : a) out.append(pyb::make_tuple(x.index, x.time_s, x.score, fc::anomaly_kind_name(x.kind)));
           return out;
         },
-        pyb::arg("values"), pyb::arg("start_s"), pyb::arg("step_s"), pyb::arg("period") = 0, pyb::arg("z_threshold") = 4.0,
-        pyb::arg("seasonal_esd") = true, pyb::arg("esd_alpha") = 0.05, pyb::arg("esd_max_fraction") = 0.02,
+        pyb::arg("values"), pyb::arg("start_s"), pyb::arg("step_s"), pyb::arg("period") = 0, pyb::arg("z_threshold") = 6.0,
+        pyb::arg("seasonal_esd") = true, pyb::arg("esd_alpha") = 0.05, pyb::arg("esd_max_fraction") = 0.005,
         pyb::arg("stuck_min_run") = 6, pyb::arg("zero_rule") = true, pyb::arg("cumulative") = false,
         pyb::arg("level_window") = 0, pyb::arg("level_threshold") = 4.0);
 

@@ -47,10 +47,10 @@ struct Anomaly {
 /// Detection options.
 struct AnomalyOptions {
   std::size_t period = 0;            ///< seasonal period in steps; 0: one week if 3 weeks of data, else one day
-  double z_threshold = 4.0;          ///< robust z above which a residual is a spike/dip
+  double z_threshold = 6.0;          ///< robust z above which a residual is a spike/dip
   bool seasonal_esd = true;          ///< also run seasonal-hybrid ESD
   double esd_alpha = 0.05;           ///< ESD significance level
-  double esd_max_fraction = 0.02;    ///< at most this share of points tested by ESD
+  double esd_max_fraction = 0.005;   ///< at most this share of points tested by ESD
   std::size_t stuck_min_run = 6;     ///< equal consecutive values that make a stuck run
   bool zero_rule = true;             ///< flag exact zeros when the median is positive
   bool cumulative = false;           ///< series is a cumulative register (reset rule; statistics on differences)
