@@ -11,6 +11,7 @@ shared/data/forecast/BENCHMARK.md section 7. Point-wise precision/recall.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -43,7 +44,8 @@ def inject(y: np.ndarray, seed: int):
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default=str(ROOT / "build" / "rel-forecast"))
+    ap.add_argument("--build", default=os.environ.get("JOULE_BUILD_DIR", str(ROOT / "build" / "release")),
+                    help="build tree holding python/joule (default: $JOULE_BUILD_DIR or build/release)")
     ap.add_argument("--seeds", default="1,2,3")
     a = ap.parse_args()
     sys.path.insert(0, str(Path(a.build) / "python"))

@@ -54,7 +54,8 @@ def run_joule(run: Path, model: str) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default=str(ROOT / "build" / "rel-forecast"))
+    ap.add_argument("--build", default=os.environ.get("JOULE_BUILD_DIR", str(ROOT / "build" / "release")),
+                    help="build tree holding python/joule (default: $JOULE_BUILD_DIR or build/release)")
     ap.add_argument("--anchors", default="stlf,snaive336,snaive48")
     ap.add_argument("--python-anchors", default="")
     ap.add_argument("--models", default="auto", help="joule models, comma-separated")

@@ -16,6 +16,7 @@ and `model=auto` with periods (96,) for comparison.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -37,7 +38,8 @@ def baseline(y: np.ndarray, o: int) -> np.ndarray:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default=str(ROOT / "build" / "rel-forecast"))
+    ap.add_argument("--build", default=os.environ.get("JOULE_BUILD_DIR", str(ROOT / "build" / "release")),
+                    help="build tree holding python/joule (default: $JOULE_BUILD_DIR or build/release)")
     ap.add_argument("--first-day", type=int, default=60)
     ap.add_argument("--every", type=int, default=1)
     a = ap.parse_args()
