@@ -644,7 +644,8 @@ struct Calibration {
 // Offsets per lead from the calibration errors, pooling leads within a
 // window. With few origins the empirical quantile of strongly correlated
 // errors is too narrow, so below 20 origins the offset is the pooled mean
-// plus a Student-t quantile (df = origins - 1) times the pooled sd.
+// plus a Student-t quantile (df = origins - 1) times the pooled sd, widened
+// by sqrt(1 + 1/K) as for the prediction of one new draw.
 std::vector<double> conformal_offsets(const Calibration& cal, double level, std::size_t horizon) {
   std::vector<double> out(horizon, 0.0);
   const std::size_t H = cal.horizon;
@@ -667,7 +668,8 @@ std::vector<double> conformal_offsets(const Calibration& cal, double level, std:
       m /= static_cast<double>(std::max<std::size_t>(pool.size(), 1));
       for (double e : pool) v += (e - m) * (e - m);
       v /= static_cast<double>(std::max<std::size_t>(pool.size(), 2) - 1);
-      q = m + tq * std::sqrt(v);
+      // Prediction interval for one new draw from K samples: s sqrt(1 + 1/K).
+      q = m + tq * std::sqrt(v * (1.0 + 1.0 / static_cast<double>(K)));
     } else {
       std::sort(pool.begin(), pool.end());
       q = detail::quantile_sorted(pool, level);
