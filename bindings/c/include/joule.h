@@ -145,4 +145,5 @@ JOULE_API joule_status joule_timeseries_check_finite(const joule_timeseries* ts)
 #include "joule_carbon.h"
 #include "joule_market.h"
 
+#include "joule_forecast.h"
 #endif /* JOULE_H */

@@ -1,0 +1,94 @@
+/* C API of the forecast module, from C99. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "joule.h"
+
+static int passed = 0, failed = 0;
+#define CHECK(cond)                                                  \
+  do {                                                               \
+    if (cond) {                                                      \
+      ++passed;                                                      \
+    } else {                                                         \
+      ++failed;                                                      \
+      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+    }                                                                \
+  } while (0)
+
+#define N (48 * 14)
+#define H 48
+
+int main(void) {
+  static double y[N];
+  double mean[H], q[2 * H], levels[2] = {0.9, 0.1};
+  size_t i, len = 0, count = 0;
+  char name[64];
+  joule_forecast_options o;
+  joule_forecaster* f = NULL;
+  joule_anomaly an[64];
+  const double pi = 3.14159265358979;
+
+  for (i = 0; i < N; ++i) y[i] = 100.0 + 20.0 * sin(2.0 * pi * (double)(i % 48) / 48.0) + (double)(i % 7) * 0.1;
+
+  /* Seasonal naive: the last day again, caller's level order kept. */
+  joule_forecast_options_init(&o);
+  o.model = JOULE_FORECAST_SEASONAL_NAIVE;
+  {
+    size_t periods[1] = {48};
+    o.periods = periods;
+    o.n_periods = 1;
+    CHECK(joule_forecast(&o, 0, 1800, y, N, H, levels, 2, mean, q) == JOULE_OK);
+  }
+  CHECK(mean[0] == y[N - 48]);
+  CHECK(mean[47] == y[N - 1]);
+  CHECK(q[0] > mean[0]);      /* row 0 is level 0.9 */
+  CHECK(q[H] < mean[0]);      /* row 1 is level 0.1 */
+
+  /* Handle-based automatic model. */
+  joule_forecast_options_init(&o);
+  CHECK(joule_forecaster_create(&o, &f) == JOULE_OK);
+  CHECK(joule_forecaster_predict(f, H, levels, 2, mean, q) == JOULE_INVALID_ARGUMENT); /* not fitted */
+  CHECK(joule_forecaster_fit(f, 0, 1800, y, N) == JOULE_OK);
+  CHECK(joule_forecaster_predict(f, H, levels, 2, mean, q) == JOULE_OK);
+  CHECK(fabs(mean[12] - y[N - 48 + 12]) < 2.0);
+  CHECK(joule_forecaster_describe(f, name, sizeof name, &len) == JOULE_OK);
+  CHECK(strncmp(name, "auto:", 5) == 0);
+  CHECK(joule_forecaster_describe(f, name, 3, &len) == JOULE_BUFFER_TOO_SMALL);
+  levels[0] = 1.5;
+  CHECK(joule_forecaster_predict(f, H, levels, 2, mean, q) == JOULE_INVALID_ARGUMENT);
+  CHECK(strlen(joule_last_error()) > 0);
+  joule_forecaster_destroy(f);
+
+  /* Bad options are rejected. */
+  o.model = (joule_forecast_model)42;
+  CHECK(joule_forecaster_create(&o, &f) == JOULE_INVALID_ARGUMENT);
+  o.struct_size = 4;
+  CHECK(joule_forecaster_create(&o, &f) == JOULE_INVALID_ARGUMENT);
+
+  /* Anomalies: a zero reading and a stuck run. */
+  y[300] = 0.0;
+  for (i = 400; i < 410; ++i) y[i] = y[400];
+  CHECK(joule_detect_anomalies(0, 1800, y, N, 48, 0, an, 64, &count) == JOULE_OK);
+  {
+    int zero = 0, stuck = 0;
+    for (i = 0; i < count && i < 64; ++i) {
+      if (an[i].kind == JOULE_ANOMALY_ZERO && an[i].index == 300) zero = 1;
+      if (an[i].kind == JOULE_ANOMALY_STUCK && an[i].index == 405) stuck = 1;
+    }
+    CHECK(zero);
+    CHECK(stuck);
+  }
+  CHECK(joule_detect_anomalies(0, 1800, y, N, 48, 0, an, 0, &count) == JOULE_BUFFER_TOO_SMALL);
+
+  /* Metrics. */
+  {
+    double a[3] = {100, 200, 50}, fc[3] = {110, 180, 50}, lo[3] = {95, 150, 55}, hi[3] = {105, 250, 60}, v = 0;
+    CHECK(joule_forecast_mape(a, fc, 3, &v) == JOULE_OK && fabs(v - 20.0 / 3.0) < 1e-9);
+    CHECK(joule_forecast_winkler(a, lo, hi, 3, 0.2, &v) == JOULE_OK && fabs(v - 55.0) < 1e-9);
+    CHECK(joule_forecast_pinball(a, fc, 3, 0.0, &v) == JOULE_INVALID_ARGUMENT);
+  }
+
+  printf("forecast: %d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
