@@ -1,0 +1,22 @@
+# The meter module: frame splitters and decoders of meter protocols.
+# Test sources are given as ${PROJECT_SOURCE_DIR}/tests/... (they are added from tests/).
+# Owners: meter-A (framework, DSMR P1, IEC 62056-21), meter-B (SML, DLMS/COSEM, AES-GCM),
+# meter-C (M-Bus, wireless M-Bus, Modbus, SunSpec). Append your lines in your block.
+
+# --- framework (meter-A)
+list(APPEND JOULE_CORE_HEADERS
+  include/joule/meter/reading.hpp include/joule/meter/frame.hpp)
+target_sources(joule_core PRIVATE src/meter/core/detect.cpp)
+if(NOT JOULE_FIRMWARE)
+  target_sources(joule_objects PRIVATE src/meter/decode.cpp src/meter/json.cpp)
+endif()
+list(APPEND JOULE_CORE_TEST_SOURCES ${PROJECT_SOURCE_DIR}/tests/meter/core/test_detect.cpp)
+# Host test executable joule_test_meter: the core tests above plus host-only tests.
+list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/core/test_detect.cpp
+  ${PROJECT_SOURCE_DIR}/tests/meter/test_framework.cpp)
+
+# --- DSMR P1 and IEC 62056-21 (meter-A)
+
+# --- SML, DLMS/COSEM, AES-GCM (meter-B)
+
+# --- M-Bus, wireless M-Bus, Modbus, SunSpec (meter-C)
