@@ -17,6 +17,9 @@ list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/core/test
 
 # --- DSMR P1 and IEC 62056-21 (meter-A)
 
-# --- SML, DLMS/COSEM, AES-GCM (meter-B)
+# --- SML, DLMS/COSEM, AES-GCM (meter-B); AES itself is core (top-level CMakeLists)
+list(APPEND JOULE_CORE_HEADERS include/joule/meter/sml.hpp)
+target_sources(joule_core PRIVATE src/meter/core/sml.cpp)
+list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/test_sml.cpp)
 
 # --- M-Bus, wireless M-Bus, Modbus, SunSpec (meter-C)
