@@ -23,3 +23,6 @@ target_sources(joule_core PRIVATE src/meter/core/sml.cpp)
 list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/test_sml.cpp)
 
 # --- M-Bus, wireless M-Bus, Modbus, SunSpec (meter-C)
+list(APPEND JOULE_CORE_HEADERS include/joule/meter/mbus.hpp)
+target_sources(joule_core PRIVATE src/meter/core/mbus.cpp)
+list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/test_mbus.cpp)
