@@ -22,6 +22,7 @@ DecodedTelegram adopt(const Telegram& t, std::shared_ptr<std::vector<std::uint8_
   d.timestamp = t.timestamp;
   d.has_crc = t.has_crc;
   d.crc = t.crc;
+  d.crc_text = t.crc_text;
   d.readings.assign(t.readings.begin(), t.readings.end());
   d.frame_offset = offset;
   d.storage = std::move(storage);
@@ -31,9 +32,10 @@ DecodedTelegram adopt(const Telegram& t, std::shared_ptr<std::vector<std::uint8_
 namespace {
 
 // One case per protocol whose host stream decoder is built. Add yours here.
-Result<void> dispatch(Protocol p, [[maybe_unused]] std::span<const std::uint8_t> bytes,
-                      [[maybe_unused]] const DecodeOptions& o, [[maybe_unused]] DecodeOutput& out) {
+Result<void> dispatch(Protocol p, std::span<const std::uint8_t> bytes, const DecodeOptions& o, DecodeOutput& out) {
   switch (p) {
+    case Protocol::dsmr_p1: return decode_stream_dsmr(bytes, o, out);
+    case Protocol::iec62056_21: return decode_stream_iec62056_21(bytes, o, out);
     default: break;
   }
   return fail(Errc::unsupported, "no decoder for this protocol in this build", Where::at_field("protocol"));

@@ -83,7 +83,8 @@ json profile_cell(std::string_view g) {
 }
 
 bool looks_like_obis(std::string_view g) {
-  return g.find(':') != std::string_view::npos && g.find('-') != std::string_view::npos && g.find('.') != std::string_view::npos;
+  // "0-0:96.7.19", and the reduced "0:96.7.19" some DSMR 4.0 meters send.
+  return g.find(':') != std::string_view::npos && g.find('.') != std::string_view::npos;
 }
 
 // Profile generic buffer (DSMR 5.0.2 P1 §6.12 power failure event log; e-MUCS 1.7 §6.11 monthly peaks):
@@ -155,7 +156,7 @@ std::string to_json(const DecodedTelegram& t) {
   if (t.has_crc) {
     char buf[8];
     std::snprintf(buf, sizeof buf, "%04X", unsigned{t.crc});
-    o["crc"] = buf;
+    o["crc"] = t.crc_text.empty() ? std::string(buf) : str(t.crc_text);
     o["crc_valid"] = true;
   }
   json values = json::array();

@@ -16,6 +16,14 @@ list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/core/test
   ${PROJECT_SOURCE_DIR}/tests/meter/test_framework.cpp)
 
 # --- DSMR P1 and IEC 62056-21 (meter-A)
+list(APPEND JOULE_CORE_HEADERS include/joule/meter/dsmr.hpp include/joule/meter/iec62056_21.hpp)
+target_sources(joule_core PRIVATE src/meter/core/obis_text.cpp src/meter/core/dsmr.cpp src/meter/core/iec62056_21.cpp)
+if(NOT JOULE_FIRMWARE)
+  target_sources(joule_objects PRIVATE src/meter/text_host.cpp)
+endif()
+list(APPEND JOULE_CORE_TEST_SOURCES ${PROJECT_SOURCE_DIR}/tests/meter/core/test_dsmr_core.cpp)
+list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/core/test_dsmr_core.cpp
+  ${PROJECT_SOURCE_DIR}/tests/meter/test_dsmr.cpp)
 
 # --- SML, DLMS/COSEM, AES-GCM (meter-B); AES itself is core (top-level CMakeLists)
 list(APPEND JOULE_CORE_HEADERS include/joule/meter/sml.hpp)

@@ -31,6 +31,7 @@ struct DecodeOptions {
   std::vector<std::uint8_t> auth_key;     ///< DLMS authentication key (16 bytes), optional
   bool hex_input = false;                 ///< input is hex text (whitespace, '_' and '|' ignored)
   bool keep_going = true;                 ///< skip frames that fail (recorded in `errors`) instead of failing
+  bool verify_checksum = true;            ///< check CRC/BCC; false only to read frames known to carry a wrong one
 };
 
 /// An owning decoded telegram (host). Readings' views point into `storage`.
@@ -43,6 +44,7 @@ struct DecodedTelegram {
   Timestamp timestamp{};
   bool has_crc = false;
   std::uint16_t crc = 0;
+  std::string_view crc_text{};
   std::vector<Reading> readings;
   std::size_t frame_offset = 0;                          ///< byte offset of the frame in the input
   std::shared_ptr<std::vector<std::uint8_t>> storage;    ///< frame bytes + decoder scratch (views point here)

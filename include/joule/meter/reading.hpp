@@ -166,6 +166,7 @@ struct Telegram {
   Timestamp timestamp{};           ///< the telegram's own time (DSMR 0-0:1.0.0, SML act time, DLMS push time)
   bool has_crc = false;            ///< a CRC/BCC was present (and verified, else the decode failed)
   std::uint16_t crc = 0;           ///< its value as sent
+  std::string_view crc_text{};     ///< the checksum as printed (DSMR: 1..4 hex digits), empty for binary ones
   VectorRef<Reading>& readings;    ///< the readings, in frame order
 
   /// The first reading with this OBIS code (nullptr if none).

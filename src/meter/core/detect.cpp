@@ -28,11 +28,9 @@ constexpr Protocol ident_kind(std::span<const std::uint8_t> h, std::size_t i) no
       const std::uint8_t n = h[k + 2];
       if (n == '\r') return Protocol::dsmr_p1;
       if (n == 0x02 || n == 0x06) return Protocol::iec62056_21;
-      // Data lines right after the identification: a D0 readout without STX
-      // (as some optical heads deliver it) or a DSMR 4 meter that omits the empty line.
-      // A DSMR telegram ends in "!" + CRC; D0 data lines carry short ids ("1.8.0(") or
-      // "1-0:" ids; both decode the same way, so D0 is chosen only for the short form.
-      if (k + 5 < h.size() && h[k + 3] == '-' && h[k + 5] == ':') return Protocol::dsmr_p1;
+      // Data lines right after the identification: not DSMR (which requires the empty
+      // line, DSMR 5.0.2 P1 §6.2) but a D0 readout without STX, as optical heads and
+      // mode D meters deliver it. Both share the data-line grammar.
       return Protocol::iec62056_21;
     }
     if (h[k] == '/' || h[k] < 0x20) break;
