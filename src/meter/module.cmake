@@ -26,9 +26,10 @@ list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/core/test
   ${PROJECT_SOURCE_DIR}/tests/meter/test_dsmr.cpp)
 
 # --- SML, DLMS/COSEM, AES-GCM (meter-B); AES itself is core (top-level CMakeLists)
-list(APPEND JOULE_CORE_HEADERS include/joule/meter/sml.hpp)
-target_sources(joule_core PRIVATE src/meter/core/sml.cpp)
-list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/test_sml.cpp)
+list(APPEND JOULE_CORE_HEADERS include/joule/meter/sml.hpp include/joule/meter/dlms.hpp)
+target_sources(joule_core PRIVATE src/meter/core/sml.cpp src/meter/core/dlms.cpp)
+list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/test_sml.cpp
+  ${PROJECT_SOURCE_DIR}/tests/meter/test_dlms.cpp)
 
 # --- M-Bus, wireless M-Bus, Modbus, SunSpec (meter-C)
 list(APPEND JOULE_CORE_HEADERS include/joule/meter/mbus.hpp)
