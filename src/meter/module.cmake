@@ -32,7 +32,8 @@ list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/test_sml.
   ${PROJECT_SOURCE_DIR}/tests/meter/test_dlms.cpp)
 
 # --- M-Bus, wireless M-Bus, Modbus, SunSpec (meter-C)
-list(APPEND JOULE_CORE_HEADERS include/joule/meter/mbus.hpp include/joule/meter/wmbus.hpp)
-target_sources(joule_core PRIVATE src/meter/core/mbus.cpp src/meter/core/wmbus.cpp)
+list(APPEND JOULE_CORE_HEADERS include/joule/meter/mbus.hpp include/joule/meter/wmbus.hpp
+  include/joule/meter/modbus.hpp)
+target_sources(joule_core PRIVATE src/meter/core/mbus.cpp src/meter/core/wmbus.cpp src/meter/core/modbus.cpp)
 list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/test_mbus.cpp
-  ${PROJECT_SOURCE_DIR}/tests/meter/test_wmbus.cpp)
+  ${PROJECT_SOURCE_DIR}/tests/meter/test_wmbus.cpp ${PROJECT_SOURCE_DIR}/tests/meter/test_modbus.cpp)
