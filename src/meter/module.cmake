@@ -33,7 +33,9 @@ list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/test_sml.
 
 # --- M-Bus, wireless M-Bus, Modbus, SunSpec (meter-C)
 list(APPEND JOULE_CORE_HEADERS include/joule/meter/mbus.hpp include/joule/meter/wmbus.hpp
-  include/joule/meter/modbus.hpp)
-target_sources(joule_core PRIVATE src/meter/core/mbus.cpp src/meter/core/wmbus.cpp src/meter/core/modbus.cpp)
+  include/joule/meter/modbus.hpp include/joule/meter/sunspec.hpp)
+target_sources(joule_core PRIVATE src/meter/core/mbus.cpp src/meter/core/wmbus.cpp src/meter/core/modbus.cpp
+  src/meter/core/sunspec.cpp src/meter/core/sunspec_models.cpp)
 list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/test_mbus.cpp
-  ${PROJECT_SOURCE_DIR}/tests/meter/test_wmbus.cpp ${PROJECT_SOURCE_DIR}/tests/meter/test_modbus.cpp)
+  ${PROJECT_SOURCE_DIR}/tests/meter/test_wmbus.cpp ${PROJECT_SOURCE_DIR}/tests/meter/test_modbus.cpp
+  ${PROJECT_SOURCE_DIR}/tests/meter/test_sunspec.cpp)
