@@ -36,13 +36,80 @@ Result<void> dispatch(Protocol p, std::span<const std::uint8_t> bytes, const Dec
   switch (p) {
     case Protocol::dsmr_p1: return decode_stream_dsmr(bytes, o, out);
     case Protocol::iec62056_21: return decode_stream_iec62056_21(bytes, o, out);
+    case Protocol::sml: return decode_stream_sml(bytes, o, out);
+    case Protocol::dlms_hdlc:
+    case Protocol::dlms_mbus:
+    case Protocol::dlms_raw:
+    case Protocol::dlms_apdu:
+    case Protocol::dlms_gcm: return decode_stream_dlms(p, bytes, o, out);
+    case Protocol::dlms_p1_ascii: return decode_stream_dsmr(bytes, o, out);
     default: break;
   }
   return fail(Errc::unsupported, "no decoder for this protocol in this build", Where::at_field("protocol"));
 }
 
 }  // namespace
+
+std::unique_ptr<StreamImpl> make_stream_impl(Protocol p, const DecodeOptions& o) {
+  switch (p) {
+    case Protocol::dsmr_p1: return make_dsmr_stream(o);
+    case Protocol::iec62056_21: return make_iec62056_21_stream(o);
+    case Protocol::sml: return make_sml_stream(o);
+    case Protocol::dlms_hdlc: return make_dlms_stream(o);
+    default: break;
+  }
+  return nullptr;
+}
+
 }  // namespace detail
+
+Result<StreamDecoder> StreamDecoder::create(const DecodeOptions& options) {
+  if (!options.key.empty() && options.key.size() != 16)
+    return fail(Errc::invalid_argument, "key must be 16 bytes (AES-128)", Where::at_field("key"));
+  if (options.hex_input) return fail(Errc::unsupported, "stream decoding takes bytes, not hex text", Where::at_field("hex_input"));
+  StreamDecoder d;
+  d.options_ = options;
+  if (options.protocol != Protocol::unknown) {
+    d.impl_ = detail::make_stream_impl(options.protocol, options);
+    if (!d.impl_) return fail(Errc::unsupported, "no stream decoder for this protocol in this build", Where::at_field("protocol"));
+  }
+  return d;
+}
+
+Result<DecodeOutput> StreamDecoder::feed(std::span<const std::uint8_t> bytes) {
+  DecodeOutput out;
+  if (!impl_) {
+    pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+    const Detection d = detect(pending_);
+    if (d.protocol == Protocol::unknown) {
+      if (pending_.size() > 512) {
+        pending_.erase(pending_.begin(), pending_.end() - 64);  // keep looking, bounded
+      }
+      return out;
+    }
+    // DSMR vs IEC 62056-21 needs the end of the identification line.
+    if ((d.protocol == Protocol::dsmr_p1 || d.protocol == Protocol::iec62056_21) &&
+        std::string_view(reinterpret_cast<const char*>(pending_.data()) + d.offset, pending_.size() - d.offset).find("\r\n") ==
+            std::string_view::npos &&
+        pending_.size() < 512)
+      return out;
+    options_.protocol = d.protocol;
+    impl_ = detail::make_stream_impl(d.protocol, options_);
+    if (!impl_) return fail(Errc::unsupported, "no stream decoder for the detected protocol", Where::at_field("protocol"));
+    std::vector<std::uint8_t> held;
+    held.swap(pending_);
+    JOULE_RETURN_IF_ERROR(impl_->feed(held, out));
+    return out;
+  }
+  JOULE_RETURN_IF_ERROR(impl_->feed(bytes, out));
+  return out;
+}
+
+Result<DecodeOutput> StreamDecoder::finish() {
+  DecodeOutput out;
+  if (impl_) JOULE_RETURN_IF_ERROR(impl_->finish(out));
+  return out;
+}
 
 Result<std::vector<std::uint8_t>> parse_hex(std::string_view text) {
   std::vector<std::uint8_t> out;

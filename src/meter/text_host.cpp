@@ -97,4 +97,67 @@ Result<void> decode_stream_iec62056_21(std::span<const std::uint8_t> bytes, cons
   return handle(r, bytes.size() - r.frame.size());
 }
 
+namespace {
+// Encrypted P1 stream: split, decrypt, decode.
+class EncryptedP1Stream final : public StreamImpl {
+ public:
+  EncryptedP1Stream(const DecodeOptions& o, const Aes128& aes) : o_(o), aes_(aes), buf_(kHostFrameBytes), split_(buf_) {}
+  Result<void> feed(std::span<const std::uint8_t> in, DecodeOutput& out) override {
+    while (!in.empty()) {
+      const FeedResult r = split_.feed(in);
+      in = in.subspan(r.consumed);
+      offset_ += r.consumed;
+      if (r.status == FeedStatus::dropped) out.errors.push_back({offset_, r.error});
+      if (r.status != FeedStatus::frame) continue;
+      std::vector<std::uint8_t> plain(r.frame.size());
+      auto p = dsmr::decrypt(r.frame, AesEncryptor(aes_), o_.auth_key, plain);
+      if (!p) {
+        out.errors.push_back({offset_ - r.frame.size(), p.error()});
+        continue;
+      }
+      JOULE_RETURN_IF_ERROR(decode_one_frame(*p, offset_ - r.frame.size(), 0, o_, out, [](auto frame, auto, Telegram& t) {
+        return dsmr::decode(frame, t);
+      }));
+    }
+    return {};
+  }
+  Result<void> finish(DecodeOutput&) override { return {}; }
+
+ private:
+  DecodeOptions o_;
+  Aes128 aes_;
+  std::vector<std::uint8_t> buf_;
+  dsmr::EncryptedSplitter split_;
+  std::size_t offset_ = 0;
+};
+}  // namespace
+
+std::unique_ptr<StreamImpl> make_dsmr_stream(const DecodeOptions& options) {
+  DecodeOptions o = options;
+  o.keep_going = true;
+  if (!o.key.empty()) {
+    // With a key the stream is encrypted P1 (Luxembourg Smarty, Austria).
+    auto aes = Aes128::from_key(o.key);
+    if (!aes) return nullptr;
+    return std::make_unique<EncryptedP1Stream>(o, *aes);
+  }
+  auto fn = [](std::span<const std::uint8_t> frame, std::size_t offset, const DecodeOptions& opt, DecodeOutput& out) {
+    return decode_one_frame(frame, offset, 0, opt, out, [&](auto f, auto, Telegram& t) {
+      return dsmr::decode(f, t, {.verify_crc = opt.verify_checksum});
+    });
+  };
+  return std::make_unique<SplitterStream<dsmr::Splitter, decltype(fn)>>(o, kHostFrameBytes, fn);
+}
+
+std::unique_ptr<StreamImpl> make_iec62056_21_stream(const DecodeOptions& options) {
+  DecodeOptions o = options;
+  o.keep_going = true;
+  auto fn = [](std::span<const std::uint8_t> frame, std::size_t offset, const DecodeOptions& opt, DecodeOutput& out) {
+    return decode_one_frame(frame, offset, 0, opt, out, [&](auto f, auto, Telegram& t) {
+      return iec62056_21::decode(f, t, {.verify_bcc = opt.verify_checksum});
+    });
+  };
+  return std::make_unique<SplitterStream<iec62056_21::Splitter, decltype(fn)>>(o, kHostFrameBytes, fn);
+}
+
 }  // namespace joule::meter::detail

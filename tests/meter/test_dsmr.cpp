@@ -89,50 +89,29 @@ int compare(const json& expected, const json& decoded, const std::string& name) 
   return bad;
 }
 
-// Golden values of the peer tokenizer that are wrong, proven from the standard. The test
-// replaces them before comparing (the comparison itself stays strict).
-struct Correction {
-  const char* frame;
-  const char* id;
-  const char* key;
-  const char* value_json;
-  const char* why;
-};
-const Correction kCorrections[] = {
-    {"dsmr22-iskra-mt382", "0-1:96.1.0", "value", R"("000000000000")",
-     "DSMR 2.2 P1 (and 3.0 §5.5): 0-n:96.1.0 is the M-Bus device's equipment identifier, a text; the peer "
-     "read its 12 digits as YYMMDDhhmmss and printed the impossible date 2000-00-00T00:00:00"},
-    {"d0-dsmr40-iskra-mt382", "1-0:99.97.0", "buffer",
-     R"({"captured":["0:96.7.19"],"count":2,"rows":[[{"timestamp":"2010-12-08T15:24:15+01:00"},{"unit":"s","value":240}],)"
-     R"([{"timestamp":"2010-12-08T15:10:04+01:00"},{"unit":"s","value":301}]]})",
-     "DSMR 4.0 P1 §5.5 power failure event log: (count)(captured object 0-0:96.7.19, sent reduced as 0:96.7.19)"
-     "(end time)(duration)...; the peer did not take the reduced id for the captured object and shifted every row"},
-};
-
-// Frames whose transcribed checksum is wrong: decoding them must fail with checksum_mismatch;
-// their values are then compared with checksum verification switched off.
-struct BadChecksum {
-  const char* frame;
-  const char* why;
-};
-const BadChecksum kBadChecksums[] = {
-    {"d0-siemens-2wr5-heat-modeC",
-     "the peer's simulated meter sends BCC 'X' (0x58); IEC 62056-21 §6.3.4 BCC = XOR of the bytes after STX up to "
-     "and including ETX = 0x6F"},
-};
+// Golden values of the peer tokenizer that are wrong, proven from the standard, and frames
+// whose transcribed checksum is wrong: tests/data/meter/corrections-dsmr-d0.json (shared with
+// the Python and C tests). Corrections replace the expected value; the comparison stays strict.
+const json& corrections() {
+  static const json c = [] {
+    std::ifstream f(fs::path(JOULE_TEST_DATA_DIR) / "meter/corrections-dsmr-d0.json");
+    return json::parse(f);
+  }();
+  return c;
+}
 
 json corrected(json e) {
-  for (const auto& c : kCorrections) {
-    if (e["id"] != c.frame) continue;
+  for (const auto& c : corrections()["corrections"]) {
+    if (e["id"] != c["frame"]) continue;
     for (auto& v : e["values"])
-      if (v["id"] == c.id) v[c.key] = json::parse(c.value_json);
+      if (v["id"] == c["id"]) v[c["key"].get<std::string>()] = c["value"];
   }
   return e;
 }
 
 bool has_bad_checksum(const std::string& id) {
-  for (const auto& b : kBadChecksums)
-    if (id == b.frame) return true;
+  for (const auto& b : corrections()["bad_checksum"])
+    if (b["frame"] == id) return true;
   return false;
 }
 

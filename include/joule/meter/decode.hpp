@@ -70,6 +70,40 @@ Result<std::vector<std::uint8_t>> parse_hex(std::string_view text);
 /// first frame's error (checksum_mismatch, malformed, authentication_failed, ...).
 Result<DecodeOutput> decode(std::span<const std::uint8_t> bytes, const DecodeOptions& options = {});
 
+namespace detail {
+/// A protocol's incremental decoder behind StreamDecoder (see src/meter/decode_internal.hpp).
+class StreamImpl {
+ public:
+  virtual ~StreamImpl() = default;
+  virtual Result<void> feed(std::span<const std::uint8_t> bytes, DecodeOutput& out) = 0;
+  virtual Result<void> finish(DecodeOutput& out) = 0;
+};
+}  // namespace detail
+
+/// Incremental host decoder for a serial stream: feed chunks as they arrive, get the
+/// telegrams completed by each chunk. With Protocol::unknown the protocol is detected from
+/// the first bytes (up to 512 are buffered for that).
+///
+///   auto d = joule::meter::StreamDecoder::create({.protocol = joule::meter::Protocol::dsmr_p1});
+///   while (read(chunk)) { auto out = d->feed(chunk); for (auto& t : out->telegrams) ... }
+class StreamDecoder {
+ public:
+  /// Errors: invalid_argument (key length), unsupported (no stream decoder for the protocol).
+  static Result<StreamDecoder> create(const DecodeOptions& options = {});
+  /// Decodes what the bytes complete. Frame errors go to `errors` of the output (never fatal).
+  Result<DecodeOutput> feed(std::span<const std::uint8_t> bytes);
+  /// End of stream: hands out a last frame that has no terminator (IEC 62056-21 without ETX).
+  Result<DecodeOutput> finish();
+  /// The protocol in use (unknown until detected).
+  Protocol protocol() const noexcept { return options_.protocol; }
+
+ private:
+  DecodeOptions options_;
+  std::unique_ptr<detail::StreamImpl> impl_;
+  std::vector<std::uint8_t> pending_;  // bytes held for detection
+  std::size_t consumed_ = 0;           // bytes fed so far (frame offsets)
+};
+
 /// Parses a protocol name of the schema ("dsmr-p1", "dsmr", "iec62056-21", "d0", "sml", "dlms", ...).
 /// "auto" gives Protocol::unknown. Errors: not_found.
 Result<Protocol> protocol_from_name(std::string_view name);
