@@ -28,6 +28,9 @@ list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/core/test
 # --- SML, DLMS/COSEM, AES-GCM (meter-B); AES itself is core (top-level CMakeLists)
 list(APPEND JOULE_CORE_HEADERS include/joule/meter/sml.hpp include/joule/meter/dlms.hpp)
 target_sources(joule_core PRIVATE src/meter/core/sml.cpp src/meter/core/dlms.cpp)
+if(NOT JOULE_FIRMWARE)
+  target_sources(joule_objects PRIVATE src/meter/sml_dlms_host.cpp)
+endif()
 list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/test_sml.cpp
   ${PROJECT_SOURCE_DIR}/tests/meter/test_dlms.cpp)
 

@@ -50,6 +50,7 @@ namespace joule::meter::sml {
 /// buffer_too_small. See frame.hpp for the common splitter contract.
 class Splitter {
  public:
+  /// Uses `buffer` for the frame being assembled (frames longer are dropped).
   explicit Splitter(std::span<std::uint8_t> buffer) noexcept : buf_(buffer) {}
   /// Consumes input up to the end of the first complete frame (or all of it).
   FeedResult feed(std::span<const std::uint8_t> input) noexcept;
@@ -58,10 +59,13 @@ class Splitter {
 
  private:
   enum class State : std::uint8_t { hunt, body };
-  FeedResult finish_group(FeedResult r) noexcept;
   void begin_frame() noexcept;
+  void crc_upto(std::size_t end) noexcept;
 
-  FrameBuffer buf_;
+  std::span<std::uint8_t> buf_;
+  std::size_t len_ = 0;
+  std::size_t crc_done_ = 0;      // bytes of the buffer already in crc_
+  std::uint16_t crc_ = 0;         // running CRC-16/X-25 state (before the final xor)
   State state_ = State::hunt;
   std::uint8_t hunt_ones_ = 0;    // 1B bytes matched while hunting (0..4)
   std::uint8_t hunt_start_ = 0;   // 01 bytes matched after four 1B
@@ -82,6 +86,12 @@ Result<std::span<const std::uint8_t>> check_frame(std::span<const std::uint8_t> 
 /// Errors: checksum_mismatch, malformed (with the byte offset in the frame),
 /// out_of_range (an unsigned64 value beyond int64), buffer_too_small (readings full).
 Result<void> decode(std::span<const std::uint8_t> frame, Telegram& out, std::span<std::uint8_t> scratch = {}) noexcept;
+
+/// As decode(), without recomputing the transport CRC: for frames a Splitter
+/// handed out (it verified the CRC on the way in). Start and end sequences are
+/// still checked.
+Result<void> decode_verified(std::span<const std::uint8_t> frame, Telegram& out,
+                             std::span<std::uint8_t> scratch = {}) noexcept;
 
 /// Decodes SML messages without transport framing (a file of bare messages,
 /// or the payload returned by check_frame after unescaping).

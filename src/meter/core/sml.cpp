@@ -18,8 +18,21 @@ bool is_group(std::span<const std::uint8_t> g, std::uint8_t b) noexcept {
 
 // ------------------------------------------------------------------ splitter
 
+namespace {
+inline std::uint32_t load32(const std::uint8_t* p) noexcept {
+  return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
+         (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
+}
+// True when one of the four bytes of x is 0x1B (the classic "has zero byte" test on x ^ 1B1B1B1B).
+inline bool has_escape_byte(std::uint32_t x) noexcept {
+  const std::uint32_t v = x ^ 0x1B1B1B1BU;
+  return ((v - 0x01010101U) & ~v & 0x80808080U) != 0;
+}
+}  // namespace
+
 void Splitter::reset() noexcept {
-  buf_.clear();
+  len_ = 0;
+  crc_done_ = 0;
   state_ = State::hunt;
   hunt_ones_ = 0;
   hunt_start_ = 0;
@@ -28,9 +41,13 @@ void Splitter::reset() noexcept {
 }
 
 void Splitter::begin_frame() noexcept {
-  buf_.clear();
-  for (int i = 0; i < 4; ++i) (void)buf_.push(0x1B);
-  for (int i = 0; i < 4; ++i) (void)buf_.push(0x01);
+  len_ = 0;
+  if (buf_.size() >= 8) {
+    for (int i = 0; i < 4; ++i) buf_[len_++] = 0x1B;
+    for (int i = 0; i < 4; ++i) buf_[len_++] = 0x01;
+  }
+  crc_ = 0xFFFF;  // CRC-16/X-25 init
+  crc_done_ = 0;
   state_ = State::body;
   escape_pending_ = false;
   tail_ = kStartPattern;
@@ -38,12 +55,20 @@ void Splitter::begin_frame() noexcept {
   hunt_start_ = 0;
 }
 
+void Splitter::crc_upto(std::size_t end) noexcept {
+  if (end <= crc_done_) return;
+  crc_ = detail::crc16_reflected_update(detail::kCrcTable8408, crc_, std::span<const std::uint8_t>(buf_.data() + crc_done_, end - crc_done_));
+  crc_done_ = end;
+}
+
 FeedResult Splitter::feed(std::span<const std::uint8_t> input) noexcept {
   FeedResult r;
   std::size_t hunted = 0;
-  for (std::size_t i = 0; i < input.size(); ++i) {
-    const std::uint8_t b = input[i];
+  std::size_t i = 0;
+  const std::size_t n = input.size();
+  while (i < n) {
     if (state_ == State::hunt) {
+      const std::uint8_t b = input[i++];
       ++hunted;
       // Match 1B 1B 1B 1B 01 01 01 01; a longer run of 1B keeps the last four.
       if (hunt_start_ == 0 && b == 0x1B) {
@@ -54,6 +79,13 @@ FeedResult Splitter::feed(std::span<const std::uint8_t> input) noexcept {
         if (++hunt_start_ == 4) {
           r.skipped += hunted > 8 ? hunted - 8 : 0;
           hunted = 0;
+          if (buf_.size() < 16) {
+            reset();
+            r.consumed = i;
+            r.status = FeedStatus::dropped;
+            r.error = Error(Errc::buffer_too_small, "SML splitter buffer shorter than 16 bytes", Where::byte(i));
+            return r;
+          }
           begin_frame();
         }
         continue;
@@ -62,59 +94,88 @@ FeedResult Splitter::feed(std::span<const std::uint8_t> input) noexcept {
       hunt_start_ = 0;
       continue;
     }
-    // In a frame body.
-    if (!buf_.push(b)) {
+    // Fast path: at a group boundary, with no escape pending and no 1B among the last four
+    // bytes, whole 4-byte groups without a 1B byte are plain payload (§8.1 escapes are aligned).
+    if (!escape_pending_ && (len_ & 3U) == 0 && !has_escape_byte(static_cast<std::uint32_t>(tail_))) {
+      std::size_t k = i;
+      while (n - k >= 4 && !has_escape_byte(load32(&input[k]))) k += 4;
+      const std::size_t run = k - i;
+      if (run > 0) {
+        if (buf_.size() - len_ < run) {
+          reset();
+          r.consumed = i + run;  // the rest of an oversize frame is discarded
+          r.status = FeedStatus::dropped;
+          r.error = Error(Errc::buffer_too_small, "SML frame longer than the splitter buffer", Where::byte(i));
+          return r;
+        }
+        for (std::size_t q = 0; q < run; ++q) buf_[len_ + q] = input[i + q];
+        len_ += run;
+        i = k;
+        for (std::size_t q = len_ - 8; q < len_; ++q) tail_ = (tail_ << 8) | buf_[q];
+        continue;
+      }
+    }
+    // Slow path: one byte.
+    const std::uint8_t b = input[i++];
+    if (len_ >= buf_.size()) {
       reset();
-      r.consumed = i + 1;
+      r.consumed = i;
       r.status = FeedStatus::dropped;
-      r.error = Error(Errc::buffer_too_small, "SML frame longer than the splitter buffer", Where::byte(buf_.capacity()));
+      r.error = Error(Errc::buffer_too_small, "SML frame longer than the splitter buffer", Where::byte(buf_.size()));
       return r;
     }
+    buf_[len_++] = b;
     tail_ = (tail_ << 8) | b;
-    const std::size_t body = buf_.size() - 8;
-    if (body % 4 != 0) {
+    if ((len_ & 3U) != 0) {
       // A start sequence off the 4-byte grid: the meter restarted mid-frame (torn frame).
       if (tail_ == kStartPattern) {
         begin_frame();
-        r.consumed = i + 1;
+        r.consumed = i;
         r.status = FeedStatus::dropped;
-        r.error = Error(Errc::malformed, "torn SML frame: new start sequence inside a frame", Where::byte(i));
+        r.error = Error(Errc::malformed, "torn SML frame: new start sequence inside a frame", Where::byte(i - 1));
         return r;
       }
       continue;
     }
-    const auto group = buf_.bytes().last(4);
+    const auto group = std::span<const std::uint8_t>(buf_.data() + len_ - 4, 4);
     if (!escape_pending_) {
       escape_pending_ = is_group(group, 0x1B);
       continue;
     }
     escape_pending_ = false;
     if (is_group(group, 0x1B)) continue;  // escaped 1B1B1B1B in the payload (§8.1)
-    r.consumed = i + 1;
+    r.consumed = i;
     if (is_group(group, 0x01)) {
       begin_frame();
       r.status = FeedStatus::dropped;
-      r.error = Error(Errc::malformed, "torn SML frame: new start sequence inside a frame", Where::byte(i));
+      r.error = Error(Errc::malformed, "torn SML frame: new start sequence inside a frame", Where::byte(i - 1));
       return r;
     }
     if (group[0] == 0x1A) {
+      // End of frame: CRC-16/X-25 over everything up to the padding count (see check_frame).
       state_ = State::hunt;
-      auto checked = check_frame(buf_.bytes());
-      if (checked) {
+      crc_upto(len_ - 2);
+      const std::uint16_t crc = static_cast<std::uint16_t>(crc_ ^ 0xFFFF);
+      const bool le = group[2] == (crc & 0xFF) && group[3] == (crc >> 8);
+      const bool be = group[3] == (crc & 0xFF) && group[2] == (crc >> 8);
+      if (le || be) {
         r.status = FeedStatus::frame;
-        r.frame = buf_.bytes();
+        r.frame = std::span<const std::uint8_t>(buf_.data(), len_);
       } else {
         r.status = FeedStatus::dropped;
-        r.error = checked.error();
+        r.error = Error(Errc::checksum_mismatch, "SML transport CRC-16/X-25 does not match", Where::byte(i - 2));
       }
       return r;
     }
     reset();
     r.status = FeedStatus::dropped;
-    r.error = Error(Errc::malformed, "SML escape sequence followed by an unknown command", Where::byte(i));
+    r.error = Error(Errc::malformed, "SML escape sequence followed by an unknown command", Where::byte(i - 1));
     return r;
   }
-  r.consumed = input.size();
+  r.consumed = n;
+  // Keep the CRC current so a frame's end costs no second pass.
+  // Whole groups can never hold the CRC bytes, which end the final group.
+  if (state_ == State::body) crc_upto(len_ & ~std::size_t{3});
   // Bytes that may still begin a start sequence are not counted as skipped yet.
   const std::size_t pending = static_cast<std::size_t>(hunt_ones_) + hunt_start_;
   if (state_ == State::hunt && hunted > pending) r.skipped += hunted - pending;
@@ -471,8 +532,30 @@ Result<void> decode_messages(std::span<const std::uint8_t> messages, Telegram& o
   return decode_payload(messages, 0, c);
 }
 
+namespace {
+Result<void> decode_checked(std::span<const std::uint8_t> frame, std::span<const std::uint8_t> payload, Telegram& out,
+                            std::span<std::uint8_t> scratch) noexcept;
+}  // namespace
+
 Result<void> decode(std::span<const std::uint8_t> frame, Telegram& out, std::span<std::uint8_t> scratch) noexcept {
   JOULE_TRY(auto payload, check_frame(frame));
+  return decode_checked(frame, payload, out, scratch);
+}
+
+Result<void> decode_verified(std::span<const std::uint8_t> frame, Telegram& out, std::span<std::uint8_t> scratch) noexcept {
+  const std::size_t n = frame.size();
+  if (n < 16 || !is_group(frame.first(4), 0x1B) || !is_group(frame.subspan(4, 4), 0x01) ||
+      !is_group(frame.subspan(n - 8, 4), 0x1B) || frame[n - 4] != 0x1A)
+    return fail(Errc::malformed, "not an SML transport frame", Where::byte(0));
+  std::span<const std::uint8_t> payload = frame.subspan(8, n - 16);
+  const std::uint8_t pad = frame[n - 3];
+  if (pad <= 3 && pad <= payload.size()) payload = payload.first(payload.size() - pad);
+  return decode_checked(frame, payload, out, scratch);
+}
+
+namespace {
+Result<void> decode_checked(std::span<const std::uint8_t> frame, std::span<const std::uint8_t> payload, Telegram& out,
+                            std::span<std::uint8_t> scratch) noexcept {
   out.protocol = Protocol::sml;
   out.has_crc = true;
   const std::size_t n = frame.size();
@@ -500,5 +583,6 @@ Result<void> decode(std::span<const std::uint8_t> frame, Telegram& out, std::spa
   c.scratch = scratch.subspan(w);
   return decode_payload(std::span<const std::uint8_t>(scratch.data(), w), 8, c);
 }
+}  // namespace
 
 }  // namespace joule::meter::sml
