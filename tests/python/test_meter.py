@@ -129,3 +129,14 @@ def test_to_dataframe(test_data):
     gas = df[df["id"] == "0-1:24.2.3"].iloc[0]
     assert gas["capture_time"].hour == 13
     assert df[df["id"] == "0-0:96.14.0"].iloc[0]["text"] == "0001"
+
+
+def test_c_expected_table_is_in_sync(test_data):
+    """tests/data/meter/expected-dsmr-d0.tsv (read by the C test) matches the expected JSON."""
+    import importlib.util
+
+    script = test_data.parent / "meter" / "make_expected_tsv.py"
+    spec = importlib.util.spec_from_file_location("make_expected_tsv", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert (test_data / "meter" / "expected-dsmr-d0.tsv").read_text() == mod.render()

@@ -140,4 +140,5 @@ JOULE_API joule_status joule_timeseries_check_finite(const joule_timeseries* ts)
 }
 #endif
 
+#include "joule_meter.h"
 #endif /* JOULE_H */
