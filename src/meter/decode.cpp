@@ -43,6 +43,10 @@ Result<void> dispatch(Protocol p, std::span<const std::uint8_t> bytes, const Dec
     case Protocol::dlms_apdu:
     case Protocol::dlms_gcm: return decode_stream_dlms(p, bytes, o, out);
     case Protocol::dlms_p1_ascii: return decode_stream_dsmr(bytes, o, out);
+    case Protocol::mbus_wired: return decode_stream_mbus(bytes, o, out);
+    case Protocol::wmbus: return decode_stream_wmbus(bytes, o, out);
+    case Protocol::modbus: return decode_stream_modbus(bytes, o, out);
+    case Protocol::sunspec: return decode_stream_sunspec(bytes, o, out);
     default: break;
   }
   return fail(Errc::unsupported, "no decoder for this protocol in this build", Where::at_field("protocol"));
@@ -147,6 +151,7 @@ Result<Protocol> protocol_from_name(std::string_view n) {
       {"iec62056-21", Protocol::iec62056_21}, {"d0", Protocol::iec62056_21},    {"iec", Protocol::iec62056_21},
       {"dlms", Protocol::dlms_hdlc},      {"hdlc", Protocol::dlms_hdlc},        {"mbus", Protocol::mbus_wired},
       {"m-bus", Protocol::mbus_wired},    {"wm-bus", Protocol::wmbus},
+      {"modbus-rtu", Protocol::modbus},   {"modbus-tcp", Protocol::modbus},
   };
   for (const auto& a : kAliases)
     if (a.name == n) return a.p;

@@ -30,7 +30,8 @@ _m = _joule.meter
 Telegram = Dict[str, Any]
 BytesLike = Union[bytes, bytearray, memoryview]
 
-__all__ = ["decode", "decode_with_errors", "detect", "Decoder", "to_dataframe", "FrameError", "Telegram"]
+__all__ = ["decode", "decode_with_errors", "detect", "Decoder", "to_dataframe", "FrameError", "Telegram",
+           "read_sunspec", "read_sunspec_image"]
 
 
 class FrameError(DecodeError):
@@ -174,3 +175,35 @@ def to_dataframe(telegrams: Iterable[Telegram]) -> "Any":
             })
     return pd.DataFrame(rows, columns=["telegram", "protocol", "meter", "time", "id", "value", "text", "unit",
                                        "capture_time", "storage", "tariff", "subunit"])
+
+
+def read_sunspec_image(host: str, port: int = 502, unit: int = 1, timeout_ms: int = 3000) -> "tuple[int, bytes]":
+    """Reads a SunSpec device over Modbus TCP with joule's client.
+
+    Finds the ``SunS`` marker at register 40000, 50000 or 0 and reads every model up to the
+    end marker (FC 3, at most 125 registers per request).
+
+    Returns:
+        ``(base_address, image)``: the marker's register address and the register bytes
+        (big-endian) from the marker to the end model, as ``decode(image, "sunspec")`` takes them.
+
+    Raises:
+        joule.IOError_ (connection, timeout), joule.NotFoundError (no marker), joule.RejectedError.
+    """
+    base, image = _m.read_sunspec_image(host, int(port), int(unit), int(timeout_ms))
+    return base, bytes(image)
+
+
+def read_sunspec(host: str, port: int = 502, unit: int = 1, timeout_ms: int = 3000) -> List[Telegram]:
+    """Discovers and decodes a SunSpec device over Modbus TCP.
+
+    Returns one telegram dict per model (``identifier`` = model name, e.g. ``"inverter_three_phase"``);
+    each value's ``id`` is ``"<model>.<point>"`` (``"inverter_three_phase.W"``,
+    ``"mppt.module[1].DCA"``) with the scale factor applied; not-implemented points are left out.
+
+    Example:
+        >>> for t in joule.meter.read_sunspec("192.168.1.20", 502, 1):
+        ...     print(t["identifier"], len(t["values"]))
+    """
+    _, image = read_sunspec_image(host, port, unit, timeout_ms)
+    return decode(image, "sunspec")

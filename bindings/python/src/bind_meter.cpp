@@ -9,6 +9,7 @@
 #include "bind_common.hpp"
 #include "joule/meter/decode.hpp"
 #include "joule/meter/frame.hpp"
+#include "joule/meter/modbus_client.hpp"
 
 namespace joule::py {
 namespace {
@@ -96,6 +97,22 @@ void init_meter(pyb::module_& m) {
       .def("feed", &PyStreamDecoder::feed, pyb::arg("data"))
       .def("finish", &PyStreamDecoder::finish)
       .def_property_readonly("protocol", &PyStreamDecoder::protocol);
+  // meter-C: SunSpec over Modbus TCP.
+  m.def(
+      "read_sunspec_image",
+      [](const std::string& host, int port, int unit, int timeout_ms) {
+        if (port < 1 || port > 65535) raise_error(Error(Errc::invalid_argument, "port must be 1-65535", Where::at_field("port")));
+        if (unit < 0 || unit > 255) raise_error(Error(Errc::invalid_argument, "unit must be 0-255", Where::at_field("unit")));
+        Result<meter::sunspec::Device> r = fail(Errc::internal, "unset");
+        {
+          pyb::gil_scoped_release nogil;
+          r = meter::sunspec::read_device(host, static_cast<std::uint16_t>(port), static_cast<std::uint8_t>(unit), timeout_ms);
+        }
+        auto d = unwrap(std::move(r));
+        return pyb::make_tuple(d.base_address, pyb::bytes(reinterpret_cast<const char*>(d.image.data()), d.image.size()));
+      },
+      pyb::arg("host"), pyb::arg("port"), pyb::arg("unit") = 1, pyb::arg("timeout_ms") = 3000,
+      "Reads a SunSpec device over Modbus TCP: (base address, register image bytes from 'SunS').");
 }
 
 }  // namespace joule::py

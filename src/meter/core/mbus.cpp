@@ -622,7 +622,13 @@ Result<bool> RecordReader::next(Record& r) noexcept {
   // Idle fillers (EN 13757-3 §6.3.1: DIF 0x2F) between or after records.
   while (!done_ && pos_ < n && data_[pos_] == 0x2F) ++pos_;
   if (done_ || pos_ >= n) return false;
-  r = Record{};
+  // Reset every field but the large text buffers (written before they are read).
+  r.dif = 0; r.coding = DataCoding::none; r.function = Function::instantaneous;
+  r.storage = 0; r.tariff = 0; r.subunit = 0; r.dife_count = 0; r.vif = 0;
+  r.table = VifTable::primary; r.code = 0; r.vife_count = 0; r.quantity = Quantity::other;
+  r.unit = Unit::none; r.plain_unit = {}; r.kind = RecordKind::none; r.value = Decimal{};
+  r.real = 0.0; r.date_time = DateTime{}; r.raw = {}; r.text_len = 0; r.manufacturer_data = false;
+  r.more_records_follow = false; r.binary_number = false; r.additive_offset = false; r.offset = Decimal{};
   r.offset_in_data = pos_;
   const std::size_t start = pos_;
   const std::uint8_t dif = data_[pos_++];
