@@ -76,6 +76,7 @@ Result<void> decode_stream_sml(std::span<const std::uint8_t> bytes, const Decode
   std::vector<std::uint8_t> buf(kHostFrameBytes);
   sml::Splitter split{buf};
   std::size_t offset = 0;
+  std::size_t frames = 0;
   while (offset < bytes.size()) {
     const FeedResult r = split.feed(bytes.subspan(offset));
     offset += r.consumed;
@@ -83,9 +84,18 @@ Result<void> decode_stream_sml(std::span<const std::uint8_t> bytes, const Decode
       if (!o.keep_going) return fail(r.error);
       out.errors.push_back({offset, r.error});
     } else if (r.status == FeedStatus::frame) {
+      ++frames;
       JOULE_RETURN_IF_ERROR(sml_frame(r.frame, offset - r.frame.size(), o, out));
     }
     if (r.consumed == 0) break;
+  }
+  // A capture that ends inside a frame is normal for a stream; when no frame came out at all,
+  // the input was one damaged frame (e.g. misaligned end escape): say so instead of "incomplete".
+  if (split.in_frame() && frames == 0) {
+    const Error e(Errc::malformed, "SML frame without its end escape on the 4-byte grid (torn or misaligned)",
+                  Where::byte(bytes.size()));
+    if (!o.keep_going) return fail(e);
+    out.errors.push_back({bytes.size(), e});
   }
   return {};
 }

@@ -56,6 +56,9 @@ class Splitter {
   FeedResult feed(std::span<const std::uint8_t> input) noexcept;
   /// Forgets any partial frame.
   void reset() noexcept;
+  /// True while a frame has started and not ended (at the end of a capture: a torn or
+  /// misaligned frame whose end escape never came on the 4-byte grid).
+  bool in_frame() const noexcept { return state_ == State::body; }
 
  private:
   enum class State : std::uint8_t { hunt, body };
