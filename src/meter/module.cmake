@@ -32,7 +32,11 @@ if(NOT JOULE_FIRMWARE)
   target_sources(joule_objects PRIVATE src/meter/sml_dlms_host.cpp)
 endif()
 list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/test_sml.cpp
-  ${PROJECT_SOURCE_DIR}/tests/meter/test_dlms.cpp)
+  ${PROJECT_SOURCE_DIR}/tests/meter/test_dlms.cpp ${PROJECT_SOURCE_DIR}/tests/meter/core/test_sml_dlms_core.cpp)
+list(APPEND JOULE_CORE_TEST_SOURCES ${PROJECT_SOURCE_DIR}/tests/meter/core/test_sml_dlms_core.cpp)
+# tests/firmware/fw_meter.cpp is the module's entry point (joule_fw_meter) calling each owner's hook.
+list(APPEND JOULE_FIRMWARE_EXTRA_IMAGE_SOURCES ${PROJECT_SOURCE_DIR}/tests/firmware/fw_meter.cpp
+  ${PROJECT_SOURCE_DIR}/tests/firmware/fw_meter_sml_dlms.cpp)
 
 # --- M-Bus, wireless M-Bus, Modbus, SunSpec (meter-C)
 list(APPEND JOULE_CORE_HEADERS include/joule/meter/mbus.hpp include/joule/meter/wmbus.hpp

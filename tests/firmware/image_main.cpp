@@ -30,9 +30,9 @@ int main() {
   for (std::size_t i = 0; i < sizeof g_rx; ++i) frame[i] = g_rx[i];
   auto crc = joule::verify_trailing_crc16<joule::Crc16Kind::modbus>(frame, joule::CrcByteOrder::little_endian);
   const std::string_view text(reinterpret_cast<const char*>(frame), sizeof frame);
-  auto code = joule::ObisCode::parse(text.substr(0, 13));
-  auto value = joule::Decimal::parse(text.substr(14, 10));
-  auto unit = joule::parse_scaled_unit(text.substr(25, 3));
+  auto code = joule::ObisCode::parse(std::string_view(text.data(), 13));
+  auto value = joule::Decimal::parse(std::string_view(text.data() + 14, 10));
+  auto unit = joule::parse_scaled_unit(std::string_view(text.data() + 25, 3));
   auto t = joule::to_unix_seconds({2024, 3, 31, 2, 0, 0}, 3600);
   g_sink = (crc ? 1 : 0) + (code ? code->packed() : 0) + (value ? value->mantissa() : 0) + (unit ? unit->exponent : 0) +
            (t ? *t : 0) + joule::crc16_x25(frame) + joule::crc16_arc(frame) + joule::crc16_en13757(frame) +
