@@ -19,6 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 1) return 0;
   const bool fixup = data[0] & 1;
   std::vector<std::uint8_t> t(data + 1, data + size);
+  if (t.empty()) return 0;
   if (fixup) {
     const auto* slash = static_cast<std::uint8_t*>(std::memchr(t.data(), '/', t.size()));
     if (slash != nullptr) {

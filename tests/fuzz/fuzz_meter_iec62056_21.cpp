@@ -17,6 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool fixup = data[0] & 1;
   const std::size_t chunk = 1 + ((data[0] >> 1) & 63);
   std::vector<std::uint8_t> t(data + 1, data + size);
+  if (t.empty()) return 0;
   if (fixup) {
     auto* stx = static_cast<std::uint8_t*>(std::memchr(t.data(), iec62056_21::kStx, t.size()));
     if (stx != nullptr) {

@@ -34,6 +34,7 @@
 //   }
 #pragma once
 
+#include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -89,6 +90,13 @@ class FrameBuffer {
   constexpr bool push(std::uint8_t b) noexcept {
     if (len_ >= buf_.size()) return false;
     buf_[len_++] = b;
+    return true;
+  }
+  /// Appends bytes; false when they do not all fit (nothing written).
+  constexpr bool append(std::span<const std::uint8_t> bytes) noexcept {
+    if (bytes.size() > buf_.size() - len_) return false;
+    std::copy(bytes.begin(), bytes.end(), buf_.begin() + static_cast<std::ptrdiff_t>(len_));
+    len_ += bytes.size();
     return true;
   }
   constexpr std::size_t size() const noexcept { return len_; }

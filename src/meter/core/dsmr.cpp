@@ -47,6 +47,20 @@ FeedResult Splitter::feed(std::span<const std::uint8_t> in) noexcept {
         break;
       }
       case State::body: {
+        // Bulk path: copy up to the next "!" or "/" at once.
+        {
+          std::size_t j = i;
+          while (j < n && in[j] != '!' && in[j] != '/') ++j;
+          const std::size_t run = j - i;
+          if (run > 0) {
+            if (!buf_.append(in.subspan(i, run))) {
+              state_ = State::hunt;
+              return dropped(i + run, Errc::buffer_too_small, "P1 telegram longer than the splitter buffer", skipped);
+            }
+            i = j;
+            break;
+          }
+        }
         if (b == '/') {
           // A new telegram starts before this one ended: drop the torn one, keep the "/".
           // "/" occurs nowhere else: DSMR >= 3 sends texts hex-encoded (DSMR 5.0.2 P1 §6.4).

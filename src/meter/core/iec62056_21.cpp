@@ -115,6 +115,20 @@ FeedResult Splitter::feed(std::span<const std::uint8_t> in) noexcept {
         if (b == '\n') state_ = State::after_ident;
         break;
       case State::data:
+        // Bulk path: copy up to the next "!", line end or "/" at once.
+        if (!after_newline_ || b != '/') {
+          std::size_t j = i;
+          while (j < n && in[j] != '!' && in[j] != '\n' && in[j] != '/') ++j;
+          if (j > i) {
+            if (!buf_.append(in.subspan(i, j - i))) {
+              state_ = State::hunt;
+              return dropped(j, Errc::buffer_too_small, "D0 readout longer than the splitter buffer", skipped);
+            }
+            after_newline_ = false;
+            i = j;
+            break;
+          }
+        }
         if (b == '/' && after_newline_) {
           state_ = State::hunt;
           return dropped(i, Errc::malformed, "torn D0 readout: new identification before '!'", skipped);

@@ -47,6 +47,63 @@ struct Groups {
   std::string_view last() const noexcept { return n == 0 ? std::string_view{} : at(n > kMaxGroups ? kMaxGroups - 1 : n - 1); }
 };
 
+// The units DSMR meters send on nearly every line, without the general table search.
+bool fast_unit(std::string_view u, Reading& r) noexcept {
+  struct U {
+    std::string_view text;
+    Unit unit;
+    std::int8_t exponent;
+  };
+  static constexpr U kCommon[] = {{"kWh", Unit::watt_hour, 3}, {"kW", Unit::watt, 3},   {"V", Unit::volt, 0},
+                                  {"A", Unit::ampere, 0},      {"m3", Unit::cubic_metre, 0}, {"s", Unit::second, 0},
+                                  {"W", Unit::watt, 0},        {"kvarh", Unit::var_hour, 3}, {"kvar", Unit::var, 3},
+                                  {"Wh", Unit::watt_hour, 0},  {"GJ", Unit::joule, 9}};
+  for (const auto& c : kCommon)
+    if (u == c.text) {
+      r.unit = c.unit;
+      r.unit_exponent = c.exponent;
+      return true;
+    }
+  return false;
+}
+
+void set_unit(Reading& r) noexcept {
+  if (fast_unit(r.unit_text, r)) return;
+  auto su = parse_scaled_unit(r.unit_text);
+  if (su) {
+    r.unit = su->unit;
+    r.unit_exponent = static_cast<std::int8_t>(su->exponent);
+  }
+}
+
+// "A-B:C.D.E" and "A-B:C.D.E*F" with decimal groups: the form of every DSMR line, parsed
+// without the general parser (which also handles letters and reduced forms).
+bool fast_obis(std::string_view s, ObisCode& out) noexcept {
+  std::uint8_t g[6] = {0, 0, 0, 0, 0, 255};
+  static constexpr char kSep[] = {'-', ':', '.', '.', '*'};
+  std::size_t i = 0;
+  for (int k = 0; k < 6; ++k) {
+    if (k == 5 && i == s.size()) break;  // F omitted
+    unsigned v = 0;
+    std::size_t digits = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && digits < 4) {
+      v = v * 10 + static_cast<unsigned>(s[i] - '0');
+      ++i;
+      ++digits;
+    }
+    if (digits == 0 || v > 255) return false;
+    g[k] = static_cast<std::uint8_t>(v);
+    if (k < 5) {
+      if (k == 4 && i == s.size()) break;
+      if (i >= s.size() || s[i] != kSep[k]) return false;
+      ++i;
+    }
+  }
+  if (i != s.size()) return false;
+  out = ObisCode(g[0], g[1], g[2], g[3], g[4], g[5]);
+  return true;
+}
+
 // "value*unit" / "value" / timestamp / text -> the value fields of r.
 void set_value(Reading& r, std::string_view v) noexcept {
   v = trim(v);
@@ -57,11 +114,7 @@ void set_value(Reading& r, std::string_view v) noexcept {
       r.kind = ValueKind::number;
       r.number = *d;
       r.unit_text = trim(v.substr(star + 1));
-      auto su = parse_scaled_unit(r.unit_text);
-      if (su) {
-        r.unit = su->unit;
-        r.unit_exponent = static_cast<std::int8_t>(su->exponent);
-      }
+      set_unit(r);
       return;
     }
   }
@@ -111,11 +164,7 @@ void interpret(Reading& r, const Groups& g) noexcept {
       r.kind = ValueKind::number;
       r.number = *d;
       r.unit_text = trim(g.at(5));
-      auto su = parse_scaled_unit(r.unit_text);
-      if (su) {
-        r.unit = su->unit;
-        r.unit_exponent = static_cast<std::int8_t>(su->exponent);
-      }
+      set_unit(r);
     } else {
       set_value(r, g.last());
     }
@@ -180,9 +229,11 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
   const std::size_t n = body.size();
   std::size_t i = 0;
   Reading* prev = nullptr;  // the object a "(" line continues
-  Groups prev_groups;
+  Groups group_store[2];
+  int cur = 0;
+  Groups* prev_groups_ptr = &group_store[1];
   auto finish = [&]() noexcept {
-    if (prev != nullptr) interpret(*prev, prev_groups);
+    if (prev != nullptr) interpret(*prev, *prev_groups_ptr);
   };
   bool line_start = true;
   while (i < n) {
@@ -202,7 +253,7 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
       while (i < n && body[i] == '(') {
         const std::size_t close = body.find(')', i + 1);
         if (close == std::string_view::npos) return fail(Errc::malformed, "unclosed '(' in data line", Where::byte(body_offset + i));
-        prev_groups.add(body.substr(i + 1, close - i - 1));
+        prev_groups_ptr->add(body.substr(i + 1, close - i - 1));
         i = close + 1;
         prev->raw = std::string_view(raw_begin, static_cast<std::size_t>(body.data() + i - raw_begin));
       }
@@ -227,9 +278,12 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
     Reading r;
     std::string_view id = trim(body.substr(i, j - i));
     r.name = id;
-    auto code = ObisCode::parse(id);
-    if (code) r.obis = *code;
-    Groups groups;
+    if (!fast_obis(id, r.obis)) {
+      auto code = ObisCode::parse(id);
+      if (code) r.obis = *code;
+    }
+    Groups& groups = group_store[cur];
+    groups.n = 0;
     std::size_t k = j;
     while (k < n && body[k] == '(') {
       const std::size_t close = body.find(')', k + 1);
@@ -243,7 +297,8 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
     r.raw = body.substr(j, k - j);
     JOULE_RETURN_IF_ERROR(out.readings.push_back(r));
     prev = &out.readings.back();
-    prev_groups = groups;
+    prev_groups_ptr = &group_store[cur];
+    cur ^= 1;
     i = k;
     line_start = false;
   }
