@@ -43,6 +43,8 @@ def server(request):
             time.sleep(0.1)
     else:
         proc.kill()
+        proc.wait()
+        proc.stderr.close()
         pytest.fail("pymodbus server did not start")
     yield port, json.loads(image.read_text())
     proc.terminate()
@@ -50,6 +52,8 @@ def server(request):
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()
+    proc.stderr.close()
 
 
 def _regs_pymodbus(port, address, count):
@@ -80,6 +84,7 @@ def test_read_sunspec_matches_pymodbus_client(server):
     regs = _regs_pymodbus(port, 40000, 2)
     assert regs == [0x5375, 0x6E53]
     addr = 40002
+    total = 0
     for t, mid in zip(telegrams, ids):
         hdr = _regs_pymodbus(port, addr, 2)
         assert hdr[0] == mid
@@ -118,8 +123,9 @@ def test_read_sunspec_matches_pymodbus_client(server):
             got = values[f"{name}.{pname}"]["value"]
             assert float(got) == pytest.approx(u * 10.0 ** sf, rel=1e-12), pname
             checked += 1
-        assert checked > 0 or mid == 1
+        total += checked
         addr += 2 + hdr[1]
+    assert total >= 3
 
 
 def test_read_sunspec_no_server():

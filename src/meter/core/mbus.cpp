@@ -168,7 +168,7 @@ struct VifInfo {
 constexpr std::uint32_t kTimeFactor[4] = {1, 60, 3600, 86400};
 
 // Primary VIF table, EN 13757-3:2018 Table 10 (code without extension bit).
-VifInfo primary_vif(std::uint8_t c) noexcept {
+constexpr VifInfo primary_vif(std::uint8_t c) noexcept {
   const int n3 = c & 0x07, n2 = c & 0x03;
   if (c <= 0x07) return {Quantity::energy, Unit::watt_hour, n3 - 3};
   if (c <= 0x0F) return {Quantity::energy, Unit::joule, n3};
@@ -200,8 +200,16 @@ VifInfo primary_vif(std::uint8_t c) noexcept {
   return {Quantity::manufacturer_specific, Unit::none};
 }
 
+// The primary table as a lookup array: meters mix VIFs record by record, and a chain of
+// comparisons mispredicts on nearly every record.
+constexpr std::array<VifInfo, 128> kPrimaryVif = [] {
+  std::array<VifInfo, 128> t{};
+  for (unsigned c = 0; c < 128; ++c) t[c] = primary_vif(static_cast<std::uint8_t>(c));
+  return t;
+}();
+
 // First extension table, VIF 0xFD: EN 13757-3:2018 Table 14.
-VifInfo fd_vif(std::uint8_t c) noexcept {
+constexpr VifInfo fd_vif(std::uint8_t c) noexcept {
   const int n2 = c & 0x03;
   if (c <= 0x03) return {Quantity::credit, Unit::currency, n2 - 3};
   if (c <= 0x07) return {Quantity::debit, Unit::currency, n2 - 3};
@@ -273,7 +281,7 @@ VifInfo fd_vif(std::uint8_t c) noexcept {
 }
 
 // Second extension table, VIF 0xFB: EN 13757-3:2018 Table 13.
-VifInfo fb_vif(std::uint8_t c) noexcept {
+constexpr VifInfo fb_vif(std::uint8_t c) noexcept {
   const int n1 = c & 0x01, n2 = c & 0x03, n3 = c & 0x07;
   if (c <= 0x01) return {Quantity::energy, Unit::watt_hour, n1 + 5};   // 10^(n-1) MWh
   if (c <= 0x03) return {Quantity::reactive_energy, Unit::var_hour, n1 + 3};
@@ -295,6 +303,17 @@ VifInfo fb_vif(std::uint8_t c) noexcept {
   r.known = false;
   return r;
 }
+
+constexpr std::array<VifInfo, 128> kFdVif = [] {
+  std::array<VifInfo, 128> t{};
+  for (unsigned c = 0; c < 128; ++c) t[c] = fd_vif(static_cast<std::uint8_t>(c));
+  return t;
+}();
+constexpr std::array<VifInfo, 128> kFbVif = [] {
+  std::array<VifInfo, 128> t{};
+  for (unsigned c = 0; c < 128; ++c) t[c] = fb_vif(static_cast<std::uint8_t>(c));
+  return t;
+}();
 
 bool checked_mul(std::int64_t a, std::int64_t b, std::int64_t& out) noexcept {
   return !__builtin_mul_overflow(a, b, &out);
@@ -627,7 +646,9 @@ Result<bool> RecordReader::next(Record& r) noexcept {
   r.storage = 0; r.tariff = 0; r.subunit = 0; r.dife_count = 0; r.vif = 0;
   r.table = VifTable::primary; r.code = 0; r.vife_count = 0; r.quantity = Quantity::other;
   r.unit = Unit::none; r.plain_unit = {}; r.kind = RecordKind::none; r.value = Decimal{};
-  r.real = 0.0; r.date_time = DateTime{}; r.raw = {}; r.text_len = 0; r.manufacturer_data = false;
+  r.real = 0.0; r.raw = {};
+  r.date_time.year = 0; r.date_time.month = r.date_time.day = r.date_time.hour = r.date_time.minute = r.date_time.second = 0;
+  r.date_time.has_date = r.date_time.has_time = r.date_time.summer_time = false; r.date_time.valid = true; r.text_len = 0; r.manufacturer_data = false;
   r.more_records_follow = false; r.binary_number = false; r.additive_offset = false; r.offset = Decimal{};
   r.offset_in_data = pos_;
   const std::size_t start = pos_;
@@ -674,28 +695,32 @@ Result<bool> RecordReader::next(Record& r) noexcept {
   const std::uint8_t vif = data_[pos_++];
   r.vif = vif;
   ext = (vif & 0x80) != 0;
-  VifInfo info;
+  // `info` points into a constant table: copying a small struct built byte by byte
+  // stalls store forwarding on every record.
+  static constexpr VifInfo kPlainText{Quantity::plain_text};
+  static constexpr VifInfo kManufacturerVif{Quantity::manufacturer_specific};
+  const VifInfo* info = nullptr;
   std::uint8_t base = vif & 0x7F;
   if (vif == 0xFD || vif == 0xFB) {
     if (pos_ >= n) return fail(Errc::incomplete, "M-Bus record ends before its extension VIF", Where::byte(pos_));
     const std::uint8_t c = data_[pos_++];
     r.table = vif == 0xFD ? VifTable::fd : VifTable::fb;
     r.code = c & 0x7F;
-    info = vif == 0xFD ? fd_vif(r.code) : fb_vif(r.code);
+    info = vif == 0xFD ? &kFdVif[r.code] : &kFbVif[r.code];
     ext = (c & 0x80) != 0;
   } else {
     r.code = base;
     if (base == 0x7C) {
       r.table = VifTable::plain_text;
-      info = VifInfo{Quantity::plain_text};
+      info = &kPlainText;
     } else if (base == 0x7E) {
       r.table = VifTable::any;
-      info = primary_vif(base);
+      info = &kPrimaryVif[base];
     } else if (base == 0x7F) {
       r.table = VifTable::manufacturer;
-      info = VifInfo{Quantity::manufacturer_specific};
+      info = &kManufacturerVif;
     } else {
-      info = primary_vif(base);
+      info = &kPrimaryVif[base];
     }
   }
   // Plain-text VIF: a length byte and ASCII sent last-character-first right after
@@ -709,9 +734,9 @@ Result<bool> RecordReader::next(Record& r) noexcept {
     r.plain_unit = std::string_view(r.plain_unit_buf.data(), len);
     pos_ += len;
   }
-  r.quantity = info.quantity;
-  r.unit = info.unit;
-  int exponent = info.exponent;
+  r.quantity = info->quantity;
+  r.unit = info->unit;
+  int exponent = info->exponent;
   bool manufacturer_vife = false;
   while (ext) {
     if (pos_ >= n) return fail(Errc::incomplete, "M-Bus record ends inside its VIFEs", Where::byte(pos_));
@@ -754,7 +779,7 @@ Result<bool> RecordReader::next(Record& r) noexcept {
 
   auto set_number = [&](std::int64_t v) -> Result<void> {
     std::int64_t scaled = v;
-    if (info.factor != 1 && !checked_mul(v, info.factor, scaled))
+    if (info->factor != 1 && !checked_mul(v, info->factor, scaled))
       return fail(Errc::out_of_range, "M-Bus duration overflows seconds", Where::byte(start));
     if (exponent > Decimal::kMaxExponent || exponent < -Decimal::kMaxExponent)
       return fail(Errc::out_of_range, "M-Bus VIF exponent beyond range", Where::byte(start));
@@ -772,9 +797,9 @@ Result<bool> RecordReader::next(Record& r) noexcept {
     case DataCoding::int32:
     case DataCoding::int48:
     case DataCoding::int24:
-      if ((info.date && r.coding == DataCoding::int16) ||
-          (info.date_time && (r.coding == DataCoding::int32 || r.coding == DataCoding::int48 || r.coding == DataCoding::int24))) {
-        auto t = decode_date_time(raw, info.date);
+      if ((info->date && r.coding == DataCoding::int16) ||
+          (info->date_time && (r.coding == DataCoding::int32 || r.coding == DataCoding::int48 || r.coding == DataCoding::int24))) {
+        auto t = decode_date_time(raw, info->date);
         if (t) {
           r.kind = RecordKind::date_time;
           r.date_time = *t;
@@ -793,7 +818,7 @@ Result<bool> RecordReader::next(Record& r) noexcept {
       double m = 1.0;
       for (int k = 0; k < (exponent < 0 ? -exponent : exponent); ++k) m *= 10.0;
       x = exponent < 0 ? x / m : x * m;
-      r.real = x * static_cast<double>(info.factor);
+      r.real = x * static_cast<double>(info->factor);
       r.kind = RecordKind::real;
       break;
     }
