@@ -24,6 +24,7 @@ endif()
 list(APPEND JOULE_CORE_TEST_SOURCES ${PROJECT_SOURCE_DIR}/tests/meter/core/test_dsmr_core.cpp)
 list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/core/test_dsmr_core.cpp
   ${PROJECT_SOURCE_DIR}/tests/meter/test_dsmr.cpp)
+list(APPEND JOULE_FIRMWARE_EXTRA_IMAGE_SOURCES ${PROJECT_SOURCE_DIR}/tests/firmware/fw_meter_text.cpp)
 
 # --- SML, DLMS/COSEM, AES-GCM (meter-B); AES itself is core (top-level CMakeLists)
 list(APPEND JOULE_CORE_HEADERS include/joule/meter/sml.hpp include/joule/meter/dlms.hpp)

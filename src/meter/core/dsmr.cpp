@@ -146,7 +146,7 @@ Result<void> decode(std::span<const std::uint8_t> t, Telegram& out, const Decode
       return fail(Errc::checksum_mismatch, "P1 telegram CRC16 does not match", Where::byte(bang + 1));
     out.has_crc = true;
     out.crc = crc;
-    out.crc_text = s.substr(bang + 1, static_cast<std::size_t>(digits));
+    out.crc_text = detail::sub(s, bang + 1, static_cast<std::size_t>(digits));
   } else if (options.require_crc) {
     return fail(Errc::incomplete, "P1 telegram without CRC (require_crc)", Where::byte(bang + 1));
   }
@@ -154,9 +154,9 @@ Result<void> decode(std::span<const std::uint8_t> t, Telegram& out, const Decode
   // Identification line "/XXXZ Ident" (DSMR 5.0.2 P1 §6.2, IEC 62056-21 §6.3.2).
   std::size_t eol = s.find_first_of("\r\n", start);
   if (eol == std::string_view::npos || eol > bang) eol = bang;
-  out.identifier = s.substr(start + 1, eol - start - 1);
-  out.manufacturer = out.identifier.substr(0, std::min<std::size_t>(3, out.identifier.size()));
-  return detail::decode_data_lines(s.substr(eol, bang - eol), eol, out);
+  out.identifier = detail::sub(s, start + 1, eol - start - 1);
+  out.manufacturer = detail::sub(out.identifier, 0, std::min<std::size_t>(3, out.identifier.size()));
+  return detail::decode_data_lines(detail::sub(s, eol, bang - eol), eol, out);
 }
 
 // ----------------------------------------------------------------- encrypted P1

@@ -190,10 +190,10 @@ Result<void> decode(std::span<const std::uint8_t> t, Telegram& out, const Decode
   if (pos < s.size() && s[pos] == '/') {
     const std::size_t eol = s.find('\n', pos);
     if (eol == std::string_view::npos) return fail(Errc::incomplete, "D0 identification line not terminated", Where::byte(s.size()));
-    std::string_view id = s.substr(pos + 1, eol - pos - 1);
+    std::string_view id = detail::sub(s, pos + 1, eol - pos - 1);
     if (!id.empty() && id.back() == '\r') id.remove_suffix(1);
     out.identifier = id;
-    out.manufacturer = id.substr(0, std::min<std::size_t>(3, id.size()));
+    out.manufacturer = detail::sub(id, 0, std::min<std::size_t>(3, id.size()));
     pos = eol + 1;
     // Optional echoed option select line "ACK V Z Y CR LF".
     if (pos < s.size() && s[pos] == static_cast<char>(kAck)) {
@@ -220,7 +220,7 @@ Result<void> decode(std::span<const std::uint8_t> t, Telegram& out, const Decode
   } else if (options.require_bcc) {
     return fail(Errc::incomplete, "D0 data message without ETX + BCC", Where::byte(k));
   }
-  return detail::decode_data_lines(s.substr(data_begin, bang - data_begin), data_begin, out);
+  return detail::decode_data_lines(detail::sub(s, data_begin, bang - data_begin), data_begin, out);
 }
 
 // ------------------------------------------------------------------ mode C handshake

@@ -109,11 +109,11 @@ void set_value(Reading& r, std::string_view v) noexcept {
   v = trim(v);
   const std::size_t star = v.find('*');
   if (star != std::string_view::npos) {
-    auto d = Decimal::parse(trim(v.substr(0, star)));
+    auto d = Decimal::parse(trim(sub(v, 0, star)));
     if (d) {
       r.kind = ValueKind::number;
       r.number = *d;
-      r.unit_text = trim(v.substr(star + 1));
+      r.unit_text = trim(sub(v, star + 1));
       set_unit(r);
       return;
     }
@@ -194,7 +194,7 @@ void interpret(Reading& r, const Groups& g) noexcept {
 }  // namespace
 
 bool is_dsmr_time(std::string_view s) noexcept {
-  return s.size() == 13 && (s[12] == 'W' || s[12] == 'S') && all_digits(s.substr(0, 12));
+  return s.size() == 13 && (s[12] == 'W' || s[12] == 'S') && all_digits(sub(s, 0, 12));
 }
 
 bool parse_text_time(std::string_view s, Timestamp& out) noexcept {
@@ -205,7 +205,7 @@ bool parse_text_time(std::string_view s, Timestamp& out) noexcept {
     t.dst = s[12] == 'S' ? Timestamp::Dst::summer : Timestamp::Dst::winter;
     t.has_offset = true;
     t.offset_min = s[12] == 'S' ? 120 : 60;
-    digits = s.substr(0, 12);
+    digits = sub(s, 0, 12);
   }
   if ((digits.size() != 12 && digits.size() != 10) || !all_digits(digits)) return false;
   t.civil.year = 2000 + two(digits, 0);
@@ -253,7 +253,7 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
       while (i < n && body[i] == '(') {
         const std::size_t close = body.find(')', i + 1);
         if (close == std::string_view::npos) return fail(Errc::malformed, "unclosed '(' in data line", Where::byte(body_offset + i));
-        prev_groups_ptr->add(body.substr(i + 1, close - i - 1));
+        prev_groups_ptr->add(sub(body, i + 1, close - i - 1));
         i = close + 1;
         prev->raw = std::string_view(raw_begin, static_cast<std::size_t>(body.data() + i - raw_begin));
       }
@@ -276,7 +276,7 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
     }
     finish();
     Reading r;
-    std::string_view id = trim(body.substr(i, j - i));
+    std::string_view id = trim(sub(body, i, j - i));
     r.name = id;
     if (!fast_obis(id, r.obis)) {
       auto code = ObisCode::parse(id);
@@ -291,10 +291,10 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
       // A group never spans lines (IEC 62056-21 §6.5: no CR/LF inside a data set).
       for (std::size_t q = k + 1; q < close; ++q)
         if (is_line_end(body[q])) return fail(Errc::malformed, "line break inside '(...)'", Where::byte(body_offset + q));
-      groups.add(body.substr(k + 1, close - k - 1));
+      groups.add(sub(body, k + 1, close - k - 1));
       k = close + 1;
     }
-    r.raw = body.substr(j, k - j);
+    r.raw = sub(body, j, k - j);
     JOULE_RETURN_IF_ERROR(out.readings.push_back(r));
     prev = &out.readings.back();
     prev_groups_ptr = &group_store[cur];
@@ -310,7 +310,7 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
   for (std::size_t x = 0; x < count; ++x) {
     Reading& r = out.readings[x];
     if ((r.kind != ValueKind::text && r.kind != ValueKind::number) || r.raw.find('&') == std::string_view::npos) continue;
-    std::string_view inner = r.raw.substr(1, r.raw.find(')') - 1);
+    std::string_view inner = sub(r.raw, 1, r.raw.find(')') - 1);
     if (inner.find('&') == std::string_view::npos) continue;
     std::uint8_t group = 0;
     std::size_t start = 0;
@@ -324,7 +324,7 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
       part.unit = Unit::none;
       part.unit_exponent = 0;
       part.text = {};
-      set_value(part, inner.substr(start, amp - start));
+      set_value(part, sub(inner, start, amp - start));
       part.group = group;
       if (group == 0) out.readings[x] = part;
       else JOULE_RETURN_IF_ERROR(out.readings.push_back(part));

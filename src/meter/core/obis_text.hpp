@@ -32,6 +32,14 @@ bool is_dsmr_time(std::string_view s) noexcept;
 /// Errors: malformed (unclosed group, with byte offset), buffer_too_small (readings full).
 Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, Telegram& out) noexcept;
 
+/// string_view::substr without its out_of_range throw (which links the heap into firmware
+/// images): positions past the end clamp to an empty view.
+constexpr std::string_view sub(std::string_view s, std::size_t pos, std::size_t n = std::string_view::npos) noexcept {
+  if (pos > s.size()) pos = s.size();
+  const std::size_t rest = s.size() - pos;
+  return {s.data() + pos, n < rest ? n : rest};
+}
+
 /// Hex digit value, -1 when not a hex digit.
 constexpr int hex_value(std::uint8_t c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
