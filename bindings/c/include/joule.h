@@ -146,4 +146,5 @@ JOULE_API joule_status joule_timeseries_check_finite(const joule_timeseries* ts)
 #include "joule_market.h"
 
 #include "joule_forecast.h"
+#include "joule_meter.h"
 #endif /* JOULE_H */

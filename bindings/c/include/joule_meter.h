@@ -1,0 +1,150 @@
+/* joule_meter.h: meter telegram decoding from C (DSMR P1, IEC 62056-21, SML, DLMS, M-Bus, ...).
+ *
+ * One call decodes the first telegram of a buffer into caller-provided structs:
+ *
+ *   joule_meter_options o; joule_meter_options_init(&o);
+ *   joule_meter_telegram t; joule_meter_reading r[128]; char text[4096]; size_t need = 0;
+ *   if (joule_meter_decode(bytes, n, &o, &t, r, 128, text, sizeof text, &need) == JOULE_OK)
+ *     for (size_t i = 0; i < t.reading_count; ++i) printf("%s %g %s\n", r[i].id, r[i].value, r[i].unit_text);
+ *
+ * A streaming decoder (joule_meter_decoder) takes chunks from a serial port and hands out
+ * completed telegrams one by one. joule_meter_decode_json prints the test-data schema.
+ */
+#ifndef JOULE_METER_H
+#define JOULE_METER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "joule.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Protocols; the values are those of joule::meter::Protocol. */
+typedef enum joule_meter_protocol {
+  JOULE_METER_AUTO = 0, /* detect from the first bytes */
+  JOULE_METER_DSMR_P1 = 1,
+  JOULE_METER_IEC62056_21 = 2,
+  JOULE_METER_SML = 3,
+  JOULE_METER_DLMS_HDLC = 4,
+  JOULE_METER_DLMS_MBUS = 5,
+  JOULE_METER_DLMS_RAW = 6,
+  JOULE_METER_DLMS_P1_ASCII = 7,
+  JOULE_METER_DLMS_APDU = 8,
+  JOULE_METER_DLMS_GCM = 9,
+  JOULE_METER_MBUS_WIRED = 10,
+  JOULE_METER_WMBUS = 11,
+  JOULE_METER_MODBUS = 12,
+  JOULE_METER_SUNSPEC = 13,
+  JOULE_METER_PROTOCOL_FORCE_INT32_ = 0x7FFFFFFF
+} joule_meter_protocol;
+
+/* What a reading's value is. */
+typedef enum joule_meter_value_kind {
+  JOULE_METER_VALUE_NONE = 0,    /* empty "()" */
+  JOULE_METER_VALUE_NUMBER = 1,  /* number, value, unit */
+  JOULE_METER_VALUE_TEXT = 2,    /* text (in the caller's text buffer) */
+  JOULE_METER_VALUE_OCTETS = 3,  /* raw bytes (in the caller's text buffer) */
+  JOULE_METER_VALUE_TIME = 4,    /* time; its ISO text is also in the text buffer */
+  JOULE_METER_VALUE_PROFILE = 5, /* profile buffer with `count` rows; its groups are in the text buffer */
+  JOULE_METER_VALUE_KIND_FORCE_INT32_ = 0x7FFFFFFF
+} joule_meter_value_kind;
+
+/* A time as the meter sent it. */
+typedef struct joule_meter_time {
+  int32_t year;
+  uint8_t month, day, hour, minute, second;
+  uint8_t dst;        /* 0 not sent, 1 winter ("W"), 2 summer ("S") */
+  int32_t has_offset; /* offset_min known */
+  int32_t offset_min; /* local = UTC + offset [min] */
+  int32_t has_utc;
+  int64_t utc_s;      /* [s since 1970 UTC] when has_utc */
+  char iso[32];       /* "2020-05-12T13:54:09+02:00" (no offset when unknown), NUL-terminated */
+} joule_meter_time;
+
+/* One data point. */
+typedef struct joule_meter_reading {
+  char id[48];                  /* schema id: "1-0:1.8.0", "1-0:1.6.0*01", "record:3", "total_m3" */
+  joule_obis obis;              /* the OBIS code when the id is one */
+  joule_meter_value_kind kind;
+  joule_decimal number;         /* exact value (NUMBER) */
+  double value;                 /* number as a double (NUMBER), else NaN */
+  int32_t unit;                 /* DLMS unit code (IEC 62056-6-2 Table 4), 0 = none */
+  int32_t unit_exponent;        /* SI prefix of unit_text: kWh -> 3 */
+  char unit_text[16];           /* unit as sent, NUL-terminated */
+  size_t text_offset;           /* TEXT/OCTETS/TIME/PROFILE: value bytes at text + text_offset ... */
+  size_t text_len;              /* ... of this length (also NUL-terminated there) */
+  joule_meter_time time;        /* TIME */
+  int32_t has_capture_time;
+  joule_meter_time capture_time;
+  uint32_t count;               /* PROFILE rows */
+  int32_t group;                /* value index inside a multi-value data set */
+  uint64_t storage;             /* M-Bus storage number */
+  uint32_t tariff, subunit;     /* M-Bus */
+  int32_t function;             /* M-Bus: 0 instantaneous, 1 maximum, 2 minimum, 3 error */
+} joule_meter_reading;
+
+/* A decoded telegram. */
+typedef struct joule_meter_telegram {
+  joule_meter_protocol protocol;
+  char identifier[96];          /* identification line / meter id, NUL-terminated (truncated if longer) */
+  char version[16];
+  int32_t has_timestamp;
+  joule_meter_time timestamp;
+  int32_t has_crc;
+  uint32_t crc;
+  size_t reading_count;         /* readings written */
+  size_t readings_needed;       /* readings the telegram has (> capacity: JOULE_BUFFER_TOO_SMALL) */
+} joule_meter_telegram;
+
+/* Options; call joule_meter_options_init first (it sets `size`). */
+typedef struct joule_meter_options {
+  size_t size;                  /* sizeof(joule_meter_options) */
+  joule_meter_protocol protocol;
+  const uint8_t* key;           /* AES-128 key (16 bytes) or NULL */
+  size_t key_len;
+  const uint8_t* auth_key;      /* DLMS authentication key (16 bytes) or NULL */
+  size_t auth_key_len;
+  int32_t verify_checksum;      /* nonzero (default): check CRC/BCC */
+  int32_t hex_input;            /* nonzero: data is hex text */
+} joule_meter_options;
+
+JOULE_API void joule_meter_options_init(joule_meter_options* options);
+
+/* The schema name of a protocol ("dsmr-p1"); "unknown" for others. */
+JOULE_API const char* joule_meter_protocol_name(joule_meter_protocol protocol);
+
+/* Decodes the first telegram in data. Readings go to readings[0..capacity), text values to
+ * text[0..text_cap) (*text_needed = bytes needed). Errors: JOULE_CHECKSUM_MISMATCH,
+ * JOULE_AUTHENTICATION_FAILED, JOULE_MALFORMED, JOULE_UNSUPPORTED, JOULE_BUFFER_TOO_SMALL
+ * (telegram->readings_needed / *text_needed say how much), JOULE_INVALID_ARGUMENT. */
+JOULE_API joule_status joule_meter_decode(const uint8_t* data, size_t len, const joule_meter_options* options,
+                                          joule_meter_telegram* telegram, joule_meter_reading* readings,
+                                          size_t capacity, char* text, size_t text_cap, size_t* text_needed);
+
+/* Every telegram in data as JSON (schema joule-meter-expected/1), one object per line, into
+ * buf (NUL-terminated; *len = length needed). Frames that fail are skipped. */
+JOULE_API joule_status joule_meter_decode_json(const uint8_t* data, size_t len, const joule_meter_options* options,
+                                               char* buf, size_t cap, size_t* len_out);
+
+/* ---- streaming ---- */
+typedef struct joule_meter_decoder joule_meter_decoder;
+
+JOULE_API joule_status joule_meter_decoder_create(const joule_meter_options* options, joule_meter_decoder** out);
+JOULE_API void joule_meter_decoder_destroy(joule_meter_decoder* decoder);
+/* Feeds bytes; *completed = telegrams now waiting for joule_meter_decoder_next. *dropped (may be NULL)
+ * counts frames dropped so far (bad CRC, torn, wrong key). */
+JOULE_API joule_status joule_meter_decoder_feed(joule_meter_decoder* decoder, const uint8_t* data, size_t len,
+                                                size_t* completed, size_t* dropped);
+/* Takes the oldest waiting telegram (as joule_meter_decode). JOULE_NOT_FOUND when none waits. */
+JOULE_API joule_status joule_meter_decoder_next(joule_meter_decoder* decoder, joule_meter_telegram* telegram,
+                                                joule_meter_reading* readings, size_t capacity, char* text,
+                                                size_t text_cap, size_t* text_needed);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* JOULE_METER_H */

@@ -1,0 +1,209 @@
+"""Meter protocol decoders: bytes from a meter's customer port in, exact readings out.
+
+Supported: DSMR P1 2.2-5.0.2 and Belgian e-MUCS (plain and encrypted with AES-128-GCM),
+IEC 62056-21 (D0), and the protocols the build adds (SML, DLMS/COSEM, M-Bus, ...).
+Every telegram is a dict in the test-data schema ``joule-meter-expected/1``::
+
+    {"protocol": "dsmr-p1", "identifier": "ISk5\\\\2MT382-1000", "timestamp": "2017-01-02T19:20:02+01:00",
+     "values": [{"id": "1-0:1.8.1", "value": 4.426, "unit": "kWh", "raw": ["000004.426*kWh"]}, ...]}
+
+Example::
+
+    >>> import joule.meter as jm
+    >>> telegrams = jm.decode(open("telegram.txt", "rb").read())
+    >>> telegrams[0]["values"][0]["id"]
+    '1-3:0.2.8'
+    >>> d = jm.Decoder("dsmr")                  # streaming, e.g. from a serial port
+    >>> for chunk in chunks: for t in d.feed(chunk): print(t["timestamp"])
+    >>> df = jm.to_dataframe(telegrams)          # one row per value
+"""
+from __future__ import annotations
+
+import json as _json
+from typing import Any, Dict, Iterable, List, Optional, Union
+
+from . import _joule
+from .errors import DecodeError
+
+_m = _joule.meter
+
+Telegram = Dict[str, Any]
+BytesLike = Union[bytes, bytearray, memoryview]
+
+__all__ = ["decode", "decode_with_errors", "detect", "Decoder", "to_dataframe", "FrameError", "Telegram",
+           "read_sunspec", "read_sunspec_image"]
+
+
+class FrameError(DecodeError):
+    """A frame inside a stream failed (bad CRC/BCC, torn, wrong key). ``offset`` is its byte offset."""
+
+    def __init__(self, offset: int, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message} (frame at byte {offset})")
+        self.offset = offset
+        self.code = code
+
+
+def _key(key: Optional[Union[str, BytesLike]]) -> Optional[bytes]:
+    if key is None:
+        return None
+    if isinstance(key, str):
+        return bytes.fromhex(key.replace(" ", ""))
+    return bytes(key)
+
+
+def decode(
+    data: BytesLike,
+    protocol: str = "auto",
+    key: Optional[Union[str, BytesLike]] = None,
+    *,
+    auth_key: Optional[Union[str, BytesLike]] = None,
+    hex: bool = False,
+    verify: bool = True,
+    errors: str = "raise",
+) -> List[Telegram]:
+    """Decodes every frame in ``data`` and returns one dict per telegram.
+
+    Args:
+        data: raw bytes (a telegram, a file, a captured stream); hex text with ``hex=True``.
+        protocol: ``"auto"`` (detect from the first bytes), ``"dsmr"``, ``"iec62056-21"``, ``"sml"``,
+            ``"dlms"``, ``"mbus"``, ``"wmbus"`` or any schema name (``"dsmr-p1"``, ...).
+        key: AES-128 key (16 bytes or 32 hex digits) for encrypted P1 / DLMS / wM-Bus.
+        auth_key: DLMS authentication key (default: the published Smarty P1 key).
+        hex: ``data`` is hex text (whitespace, ``_`` and ``|`` ignored).
+        verify: check CRC/BCC (switch off only to read frames known to carry a wrong one).
+        errors: ``"raise"`` (first failing frame raises, e.g. :class:`joule.ChecksumError`) or
+            ``"skip"`` (failing frames are dropped; see :func:`decode_with_errors`).
+
+    Raises:
+        joule.ChecksumError, joule.AuthenticationError, joule.DecodeError, joule.UnsupportedError.
+    """
+    if errors not in ("raise", "skip"):
+        raise ValueError("errors must be 'raise' or 'skip'")
+    texts, _ = _m.decode(bytes(data), protocol, _key(key), _key(auth_key), hex, verify, errors == "skip")
+    return [_json.loads(t) for t in texts]
+
+
+def decode_with_errors(
+    data: BytesLike, protocol: str = "auto", key: Optional[Union[str, BytesLike]] = None, **kw: Any
+) -> "tuple[List[Telegram], List[FrameError]]":
+    """Like :func:`decode` with ``errors="skip"``, also returning the frames that failed."""
+    texts, errs = _m.decode(bytes(data), protocol, _key(key), _key(kw.get("auth_key")), kw.get("hex", False),
+                            kw.get("verify", True), True)
+    return [_json.loads(t) for t in texts], [FrameError(o, c, m) for (o, c, m) in errs]
+
+
+def detect(data: BytesLike) -> str:
+    """The protocol name guessed from the first bytes (``"unknown"`` when nothing matches)."""
+    return _m.detect(bytes(data))[0]
+
+
+class Decoder:
+    """Streaming decoder for a serial port or socket: feed chunks of any size, get telegrams.
+
+    Frames that fail (bad CRC, torn by a reconnect, wrong key) are skipped and kept in
+    :attr:`errors`; decoding goes on with the next frame.
+
+    Example::
+
+        d = Decoder("dsmr")
+        while True:
+            for telegram in d.feed(port.read(256)):
+                print(telegram["values"])
+    """
+
+    def __init__(self, protocol: str = "auto", key: Optional[Union[str, BytesLike]] = None, *,
+                 auth_key: Optional[Union[str, BytesLike]] = None, verify: bool = True) -> None:
+        self._d = _m.StreamDecoder(protocol, _key(key), _key(auth_key), verify)
+        self.errors: List[FrameError] = []
+
+    @property
+    def protocol(self) -> str:
+        """The protocol in use (``"unknown"`` until detected)."""
+        return self._d.protocol
+
+    def feed(self, data: BytesLike) -> List[Telegram]:
+        """Feeds bytes; returns the telegrams they complete (possibly none)."""
+        texts, errs = self._d.feed(bytes(data))
+        self.errors.extend(FrameError(o, c, m) for (o, c, m) in errs)
+        return [_json.loads(t) for t in texts]
+
+    def finish(self) -> List[Telegram]:
+        """End of stream: returns a last telegram that had no terminator, if any."""
+        texts, errs = self._d.finish()
+        self.errors.extend(FrameError(o, c, m) for (o, c, m) in errs)
+        return [_json.loads(t) for t in texts]
+
+
+def _timestamp(text: Optional[str]) -> "Any":
+    """A pandas Timestamp of ISO text; NaT when absent or not a real date (meters send 632525252525W)."""
+    import pandas as pd
+
+    if not text:
+        return pd.NaT
+    try:
+        return pd.Timestamp(text)
+    except (ValueError, OverflowError):
+        return pd.NaT
+
+
+def to_dataframe(telegrams: Iterable[Telegram]) -> "Any":
+    """One row per value: ``telegram`` (index in the input), ``protocol``, ``meter``, ``time``
+    (the telegram's timestamp as a tz-aware pandas Timestamp when it has one), ``id``, ``value``
+    (float for numbers, NaN otherwise), ``text`` (text values), ``unit``, ``capture_time``,
+    and ``storage``/``tariff``/``subunit`` where the protocol has them."""
+    import pandas as pd
+
+    rows = []
+    for i, t in enumerate(telegrams):
+        ts = t.get("timestamp")
+        for v in t.get("values", []):
+            val = v.get("value")
+            num = isinstance(val, (int, float)) and not isinstance(val, bool)
+            rows.append({
+                "telegram": i,
+                "protocol": t.get("protocol"),
+                "meter": t.get("identifier"),
+                "time": _timestamp(ts),
+                "id": v["id"],
+                "value": float(val) if num else float("nan"),
+                "text": None if num else (val if isinstance(val, str) else None),
+                "unit": v.get("unit"),
+                "capture_time": _timestamp(v.get("timestamp")),
+                "storage": v.get("storage"),
+                "tariff": v.get("tariff"),
+                "subunit": v.get("subunit"),
+            })
+    return pd.DataFrame(rows, columns=["telegram", "protocol", "meter", "time", "id", "value", "text", "unit",
+                                       "capture_time", "storage", "tariff", "subunit"])
+
+
+def read_sunspec_image(host: str, port: int = 502, unit: int = 1, timeout_ms: int = 3000) -> "tuple[int, bytes]":
+    """Reads a SunSpec device over Modbus TCP with joule's client.
+
+    Finds the ``SunS`` marker at register 40000, 50000 or 0 and reads every model up to the
+    end marker (FC 3, at most 125 registers per request).
+
+    Returns:
+        ``(base_address, image)``: the marker's register address and the register bytes
+        (big-endian) from the marker to the end model, as ``decode(image, "sunspec")`` takes them.
+
+    Raises:
+        joule.IOError_ (connection, timeout), joule.NotFoundError (no marker), joule.RejectedError.
+    """
+    base, image = _m.read_sunspec_image(host, int(port), int(unit), int(timeout_ms))
+    return base, bytes(image)
+
+
+def read_sunspec(host: str, port: int = 502, unit: int = 1, timeout_ms: int = 3000) -> List[Telegram]:
+    """Discovers and decodes a SunSpec device over Modbus TCP.
+
+    Returns one telegram dict per model (``identifier`` = model name, e.g. ``"inverter_three_phase"``);
+    each value's ``id`` is ``"<model>.<point>"`` (``"inverter_three_phase.W"``,
+    ``"mppt.module[1].DCA"``) with the scale factor applied; not-implemented points are left out.
+
+    Example:
+        >>> for t in joule.meter.read_sunspec("192.168.1.20", 502, 1):
+        ...     print(t["identifier"], len(t["values"]))
+    """
+    _, image = read_sunspec_image(host, port, unit, timeout_ms)
+    return decode(image, "sunspec")

@@ -1,0 +1,351 @@
+// Data-line grammar shared by DSMR P1 and IEC 62056-21 (see obis_text.hpp).
+#include "obis_text.hpp"
+
+#include <cstdint>
+#include <string_view>
+
+#include "joule/core/civil.hpp"
+#include "joule/core/decimal.hpp"
+#include "joule/core/obis.hpp"
+#include "joule/core/units.hpp"
+
+namespace joule::meter::detail {
+namespace {
+
+constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_space(char c) noexcept { return c == ' ' || c == '\t'; }
+constexpr bool is_line_end(char c) noexcept { return c == '\r' || c == '\n'; }
+
+std::uint8_t two(std::string_view s, std::size_t i) noexcept {
+  return static_cast<std::uint8_t>((s[i] - '0') * 10 + (s[i + 1] - '0'));
+}
+
+bool all_digits(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!is_digit(c)) return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Up to kMaxGroups groups of one object are kept; more are counted (and stay in raw).
+constexpr std::size_t kMaxGroups = 16;
+
+struct Groups {
+  std::string_view g[kMaxGroups];
+  std::size_t n = 0;
+  void add(std::string_view v) noexcept {
+    if (n < kMaxGroups) g[n] = v;
+    ++n;
+  }
+  std::string_view at(std::size_t i) const noexcept { return i < kMaxGroups && i < n ? g[i] : std::string_view{}; }
+  std::string_view last() const noexcept { return n == 0 ? std::string_view{} : at(n > kMaxGroups ? kMaxGroups - 1 : n - 1); }
+};
+
+// The units DSMR meters send on nearly every line, without the general table search.
+bool fast_unit(std::string_view u, Reading& r) noexcept {
+  struct U {
+    std::string_view text;
+    Unit unit;
+    std::int8_t exponent;
+  };
+  static constexpr U kCommon[] = {{"kWh", Unit::watt_hour, 3}, {"kW", Unit::watt, 3},   {"V", Unit::volt, 0},
+                                  {"A", Unit::ampere, 0},      {"m3", Unit::cubic_metre, 0}, {"s", Unit::second, 0},
+                                  {"W", Unit::watt, 0},        {"kvarh", Unit::var_hour, 3}, {"kvar", Unit::var, 3},
+                                  {"Wh", Unit::watt_hour, 0},  {"GJ", Unit::joule, 9}};
+  for (const auto& c : kCommon)
+    if (u == c.text) {
+      r.unit = c.unit;
+      r.unit_exponent = c.exponent;
+      return true;
+    }
+  return false;
+}
+
+void set_unit(Reading& r) noexcept {
+  if (fast_unit(r.unit_text, r)) return;
+  auto su = parse_scaled_unit(r.unit_text);
+  if (su) {
+    r.unit = su->unit;
+    r.unit_exponent = static_cast<std::int8_t>(su->exponent);
+  }
+}
+
+// "A-B:C.D.E" and "A-B:C.D.E*F" with decimal groups: the form of every DSMR line, parsed
+// without the general parser (which also handles letters and reduced forms).
+bool fast_obis(std::string_view s, ObisCode& out) noexcept {
+  std::uint8_t g[6] = {0, 0, 0, 0, 0, 255};
+  static constexpr char kSep[] = {'-', ':', '.', '.', '*'};
+  std::size_t i = 0;
+  for (int k = 0; k < 6; ++k) {
+    if (k == 5 && i == s.size()) break;  // F omitted
+    unsigned v = 0;
+    std::size_t digits = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && digits < 4) {
+      v = v * 10 + static_cast<unsigned>(s[i] - '0');
+      ++i;
+      ++digits;
+    }
+    if (digits == 0 || v > 255) return false;
+    g[k] = static_cast<std::uint8_t>(v);
+    if (k < 5) {
+      if (k == 4 && i == s.size()) break;
+      if (i >= s.size() || s[i] != kSep[k]) return false;
+      ++i;
+    }
+  }
+  if (i != s.size()) return false;
+  out = ObisCode(g[0], g[1], g[2], g[3], g[4], g[5]);
+  return true;
+}
+
+// "value*unit" / "value" / timestamp / text -> the value fields of r.
+void set_value(Reading& r, std::string_view v) noexcept {
+  v = trim(v);
+  const std::size_t star = v.find('*');
+  if (star != std::string_view::npos) {
+    auto d = Decimal::parse(trim(sub(v, 0, star)));
+    if (d) {
+      r.kind = ValueKind::number;
+      r.number = *d;
+      r.unit_text = trim(sub(v, star + 1));
+      set_unit(r);
+      return;
+    }
+  }
+  if (is_dsmr_time(v)) {
+    Timestamp t;
+    if (parse_text_time(v, t)) {
+      r.kind = ValueKind::time;
+      r.time = t;
+      return;
+    }
+  }
+  // Unit-less values stay text exactly as sent ("0002", "1.03"): DSMR and D0 do not say
+  // whether "0002" is a number, a code or an identifier (tariff indicator, status word).
+  r.kind = v.empty() ? ValueKind::none : ValueKind::text;
+  r.text = v;
+}
+
+bool is_profile(const Reading& r) noexcept {
+  const ObisCode& o = r.obis;
+  // DSMR 5.0.2 P1 §6.12 power failure event log 1-0:99.97.0; e-MUCS 1.7.1 §6.11
+  // maximum demand of the last 13 months 0-0:98.1.0; IEC 62056-21 load profile "P.01".
+  if (o.c() == 99 && o.d() == 97) return true;
+  if (o.a() == 0 && o.c() == 98 && o.d() == 1) return true;
+  return r.name.size() >= 2 && r.name[0] == 'P' && r.name[1] == '.';
+}
+
+void interpret(Reading& r, const Groups& g) noexcept {
+  if (is_profile(r)) {
+    r.kind = ValueKind::profile;
+    std::string_view c = g.at(0);
+    std::uint32_t count = 0;
+    if (all_digits(c) && c.size() <= 9)
+      for (char ch : c) count = count * 10 + static_cast<std::uint32_t>(ch - '0');
+    r.count = count;
+    return;
+  }
+  // DSMR 2.2 / 3.0 gas: 0-n:24.3.0(ts)(00)(60)(1)(0-n:24.2.1)(m3)<CR LF>(value)
+  // (DSMR 3.0 P1 §5.5: the value follows on the next line, no DST flag).
+  if (g.n >= 7 && r.obis.c() == 24 && r.obis.d() == 3) {
+    Timestamp t;
+    if (parse_text_time(g.at(0), t)) {
+      r.has_capture_time = true;
+      r.capture_time = t;
+    }
+    auto d = Decimal::parse(trim(g.last()));
+    if (d) {
+      r.kind = ValueKind::number;
+      r.number = *d;
+      r.unit_text = trim(g.at(5));
+      set_unit(r);
+    } else {
+      set_value(r, g.last());
+    }
+    return;
+  }
+  if (g.n >= 2) {
+    Timestamp t;
+    if (is_dsmr_time(g.at(0)) && parse_text_time(g.at(0), t)) {
+      // DSMR 5.0.2 P1 §6.4 M-Bus values 0-n:24.2.1(TST)(value*unit); e-MUCS 1-0:1.6.0 peak.
+      r.has_capture_time = true;
+      r.capture_time = t;
+      set_value(r, g.last());
+      return;
+    }
+    set_value(r, g.at(0));
+    // IEC 62056-21 maximum demand: "1.6.0(02.468*kW)(1703100930)" value then time.
+    std::string_view t1 = g.at(1);
+    if ((t1.size() == 10 || t1.size() == 12 || is_dsmr_time(t1)) && parse_text_time(t1, t)) {
+      r.has_capture_time = true;
+      r.capture_time = t;
+    }
+    return;
+  }
+  set_value(r, g.at(0));
+}
+
+}  // namespace
+
+bool is_dsmr_time(std::string_view s) noexcept {
+  return s.size() == 13 && (s[12] == 'W' || s[12] == 'S') && all_digits(sub(s, 0, 12));
+}
+
+bool parse_text_time(std::string_view s, Timestamp& out) noexcept {
+  Timestamp t;
+  std::string_view digits = s;
+  if (s.size() == 13 && (s[12] == 'W' || s[12] == 'S')) {
+    // DSMR 5.0.2 P1 §6.4: "W" winter (CET, +01:00), "S" summer (CEST, +02:00).
+    t.dst = s[12] == 'S' ? Timestamp::Dst::summer : Timestamp::Dst::winter;
+    t.has_offset = true;
+    t.offset_min = s[12] == 'S' ? 120 : 60;
+    digits = sub(s, 0, 12);
+  }
+  if ((digits.size() != 12 && digits.size() != 10) || !all_digits(digits)) return false;
+  t.civil.year = 2000 + two(digits, 0);
+  t.civil.month = two(digits, 2);
+  t.civil.day = two(digits, 4);
+  t.civil.hour = two(digits, 6);
+  t.civil.minute = two(digits, 8);
+  t.civil.second = digits.size() == 12 ? two(digits, 10) : 0;
+  if (t.has_offset) {
+    auto utc = to_unix_seconds(t.civil, t.offset_min * 60);
+    if (utc) {
+      t.has_utc = true;
+      t.utc_s = *utc;
+    }
+  }
+  out = t;
+  return true;
+}
+
+Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, Telegram& out) noexcept {
+  const std::size_t n = body.size();
+  std::size_t i = 0;
+  Reading* prev = nullptr;  // the object a "(" line continues
+  Groups group_store[2];
+  int cur = 0;
+  Groups* prev_groups_ptr = &group_store[1];
+  auto finish = [&]() noexcept {
+    if (prev != nullptr) interpret(*prev, *prev_groups_ptr);
+  };
+  bool line_start = true;
+  while (i < n) {
+    const char c = body[i];
+    if (is_line_end(c)) {
+      line_start = true;
+      ++i;
+      continue;
+    }
+    if (is_space(c) || c == 0x02) {
+      ++i;
+      continue;
+    }
+    if (c == '(' && line_start && prev != nullptr) {
+      // Continuation line: more groups of the previous object.
+      const char* raw_begin = prev->raw.data();
+      while (i < n && body[i] == '(') {
+        const std::size_t close = body.find(')', i + 1);
+        if (close == std::string_view::npos) return fail(Errc::malformed, "unclosed '(' in data line", Where::byte(body_offset + i));
+        prev_groups_ptr->add(sub(body, i + 1, close - i - 1));
+        i = close + 1;
+        prev->raw = std::string_view(raw_begin, static_cast<std::size_t>(body.data() + i - raw_begin));
+      }
+      line_start = false;
+      continue;
+    }
+    // An object id runs up to "(" on this line; ids must be printable.
+    std::size_t j = i;
+    bool printable = true;
+    while (j < n && body[j] != '(' && !is_line_end(body[j])) {
+      const auto u = static_cast<unsigned char>(body[j]);
+      if (u < 0x20 || u >= 0x7F) printable = false;
+      ++j;
+    }
+    if (j >= n || body[j] != '(' || !printable || j == i || j - i > 32) {
+      // Not an object (trailer text, 0xFF fill): skip the rest of the line.
+      while (j < n && !is_line_end(body[j])) ++j;
+      i = j;
+      continue;
+    }
+    finish();
+    Reading r;
+    std::string_view id = trim(sub(body, i, j - i));
+    r.name = id;
+    if (!fast_obis(id, r.obis)) {
+      auto code = ObisCode::parse(id);
+      if (code) r.obis = *code;
+    }
+    Groups& groups = group_store[cur];
+    groups.n = 0;
+    std::size_t k = j;
+    while (k < n && body[k] == '(') {
+      const std::size_t close = body.find(')', k + 1);
+      if (close == std::string_view::npos) return fail(Errc::malformed, "unclosed '(' in data line", Where::byte(body_offset + k));
+      // A group never spans lines (IEC 62056-21 §6.5: no CR/LF inside a data set).
+      for (std::size_t q = k + 1; q < close; ++q)
+        if (is_line_end(body[q])) return fail(Errc::malformed, "line break inside '(...)'", Where::byte(body_offset + q));
+      groups.add(sub(body, k + 1, close - k - 1));
+      k = close + 1;
+    }
+    r.raw = sub(body, j, k - j);
+    JOULE_RETURN_IF_ERROR(out.readings.push_back(r));
+    prev = &out.readings.back();
+    prev_groups_ptr = &group_store[cur];
+    cur ^= 1;
+    i = k;
+    line_start = false;
+  }
+  finish();
+
+  // Extra values of IEC 62056-21 multi-value data sets "9.4(088*C&082*C)" become
+  // readings of the same id with group 1, 2, ... (the first stays group 0).
+  const std::size_t count = out.readings.size();
+  for (std::size_t x = 0; x < count; ++x) {
+    Reading& r = out.readings[x];
+    if ((r.kind != ValueKind::text && r.kind != ValueKind::number) || r.raw.find('&') == std::string_view::npos) continue;
+    std::string_view inner = sub(r.raw, 1, r.raw.find(')') - 1);
+    if (inner.find('&') == std::string_view::npos) continue;
+    std::uint8_t group = 0;
+    std::size_t start = 0;
+    Reading base = r;
+    while (start <= inner.size()) {
+      std::size_t amp = inner.find('&', start);
+      if (amp == std::string_view::npos) amp = inner.size();
+      Reading part = base;
+      part.kind = ValueKind::none;
+      part.unit_text = {};
+      part.unit = Unit::none;
+      part.unit_exponent = 0;
+      part.text = {};
+      set_value(part, sub(inner, start, amp - start));
+      part.group = group;
+      if (group == 0) out.readings[x] = part;
+      else JOULE_RETURN_IF_ERROR(out.readings.push_back(part));
+      ++group;
+      start = amp + 1;
+    }
+  }
+
+  // Telegram-level fields.
+  for (const Reading& r : out.readings) {
+    const ObisCode& o = r.obis;
+    if (r.kind == ValueKind::time && o.a() == 0 && o.c() == 1 && o.d() == 0 && o.e() == 0 && !out.has_timestamp) {
+      out.has_timestamp = true;
+      out.timestamp = r.time;
+    } else if (o.c() == 0 && o.d() == 2 && o.e() == 8 && out.version.empty() && r.kind == ValueKind::text) {
+      out.version = r.text;  // DSMR 5.0.2 P1 §6.4 1-3:0.2.8 version information
+    } else if (o.a() == 0 && o.c() == 96 && o.d() == 1 && o.e() == 4 && out.version.empty() && r.kind == ValueKind::text) {
+      out.version = r.text;  // e-MUCS 1.7.1 0-0:96.1.4 version information
+    }
+  }
+  return {};
+}
+
+}  // namespace joule::meter::detail

@@ -1,0 +1,327 @@
+// DSMR P1 and IEC 62056-21 on the host: every test-data frame against its expected
+// values (README comparison rule), chunked feeding at every split point, garbage and
+// torn frames, no allocation on the core path, encrypted P1 (AES-128-GCM).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "alloc_counter.hpp"
+#include "joule/core/aes.hpp"
+#include "joule/meter/decode.hpp"
+#include "joule/meter/dsmr.hpp"
+#include "joule/meter/iec62056_21.hpp"
+
+using namespace joule;
+using namespace joule::meter;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::uint8_t> read_file(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+std::string trim(std::string s) {
+  const auto a = s.find_first_not_of(" \t\r\n");
+  const auto b = s.find_last_not_of(" \t\r\n");
+  return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
+}
+
+// README comparison rule: numbers within tolerance (default 1e-9 relative), strings after trimming.
+bool same(const json& want, const json& got, double tol) {
+  if (want.is_number()) {
+    if (!got.is_number()) return false;
+    const double w = want.get<double>(), g = got.get<double>();
+    const double allowed = tol > 0 ? tol : 1e-9 * std::max(1.0, std::fabs(w));
+    return std::fabs(w - g) <= allowed;
+  }
+  if (want.is_string()) return got.is_string() && trim(want.get<std::string>()) == trim(got.get<std::string>());
+  if (want.is_array()) {
+    if (!got.is_array() || got.size() != want.size()) return false;
+    for (std::size_t i = 0; i < want.size(); ++i)
+      if (!same(want[i], got[i], tol)) return false;
+    return true;
+  }
+  if (want.is_object()) {
+    if (!got.is_object()) return false;
+    for (auto it = want.begin(); it != want.end(); ++it)
+      if (!got.contains(it.key()) || !same(it.value(), got[it.key()], tol)) return false;
+    return true;
+  }
+  return want == got;
+}
+
+// Checks every expected entry against the decoded telegram's JSON. Returns mismatches.
+int compare(const json& expected, const json& decoded, const std::string& name) {
+  int bad = 0;
+  for (const auto& e : expected["values"]) {
+    const std::string id = e["id"];
+    const json* match = nullptr;
+    for (const auto& v : decoded["values"])
+      if (v["id"] == id) {
+        match = &v;
+        break;
+      }
+    if (match == nullptr) {
+      MESSAGE(name << ": missing " << id);
+      ++bad;
+      continue;
+    }
+    const double tol = e.value("tolerance", 0.0);
+    for (const char* key : {"value", "unit", "timestamp", "raw", "buffer"}) {
+      if (!e.contains(key)) continue;
+      if (!match->contains(key) || !same(e[key], (*match)[key], tol)) {
+        MESSAGE(name << ": " << id << " " << key << " expected " << e[key].dump() << " got "
+                     << (match->contains(key) ? (*match)[key].dump() : std::string("nothing")));
+        ++bad;
+      }
+    }
+  }
+  return bad;
+}
+
+// Golden values of the peer tokenizer that are wrong, proven from the standard, and frames
+// whose transcribed checksum is wrong: tests/data/meter/corrections-dsmr-d0.json (shared with
+// the Python and C tests). Corrections replace the expected value; the comparison stays strict.
+const json& corrections() {
+  static const json c = [] {
+    std::ifstream f(fs::path(JOULE_TEST_DATA_DIR) / "meter/corrections-dsmr-d0.json");
+    return json::parse(f);
+  }();
+  return c;
+}
+
+json corrected(json e) {
+  for (const auto& c : corrections()["corrections"]) {
+    if (e["id"] != c["frame"]) continue;
+    for (auto& v : e["values"])
+      if (v["id"] == c["id"]) v[c["key"].get<std::string>()] = c["value"];
+  }
+  return e;
+}
+
+bool has_bad_checksum(const std::string& id) {
+  for (const auto& b : corrections()["bad_checksum"])
+    if (b["frame"] == id) return true;
+  return false;
+}
+
+std::vector<fs::path> expected_files(const char* folder) {
+  std::vector<fs::path> out;
+  for (const auto& f : fs::directory_iterator(fs::path(JOULE_TEST_DATA_DIR) / "meter" / folder))
+    if (f.path().string().ends_with(".expected.json")) out.push_back(f.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void check_folder(const char* folder, bool auto_detect) {
+  const auto files = expected_files(folder);
+  REQUIRE(files.size() >= 4);
+  for (const auto& path : files) {
+    std::ifstream f(path);
+    const json e = corrected(json::parse(f));
+    const auto bytes = read_file(path.parent_path() / e["frame_file"].get<std::string>());
+    DecodeOptions o;
+    if (!auto_detect) o.protocol = *protocol_from_name(e["protocol"].get<std::string>());
+    o.keep_going = false;
+    const std::string name = e["id"];
+    INFO(name);
+    if (has_bad_checksum(name)) {
+      auto strict = decode(bytes, o);
+      REQUIRE_FALSE(strict.has_value());
+      CHECK(strict.error().code == Errc::checksum_mismatch);
+      o.verify_checksum = false;
+    }
+    auto r = decode(bytes, o);
+    REQUIRE_MESSAGE(r.has_value(), name << ": " << (r ? "" : r.error().message));
+    REQUIRE(r->telegrams.size() == 1);
+    const json got = json::parse(to_json(r->telegrams[0]));
+    CHECK(got["protocol"] == e["protocol"]);
+    CHECK(compare(e, got, name) == 0);
+    if (e.contains("crc")) {
+      CHECK(got["crc"] == e["crc"]);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("every DSMR test frame decodes to its expected values") { check_folder("dsmr", false); }
+TEST_CASE("every DSMR test frame decodes with protocol auto-detection") { check_folder("dsmr", true); }
+TEST_CASE("every IEC 62056-21 test frame decodes to its expected values") { check_folder("iec62056-21", false); }
+TEST_CASE("every IEC 62056-21 test frame decodes with protocol auto-detection") { check_folder("iec62056-21", true); }
+
+TEST_CASE("chunked feeding at every split point gives the same telegram, without allocating") {
+  for (const char* folder : {"dsmr", "iec62056-21"}) {
+    for (const auto& path : expected_files(folder)) {
+      std::ifstream f(path);
+      const json e = json::parse(f);
+      const auto bytes = read_file(path.parent_path() / e["frame_file"].get<std::string>());
+      const bool d0 = std::string(folder) == "iec62056-21";
+      const bool verify = !has_bad_checksum(e["id"]);
+      INFO(e["id"].get<std::string>());
+      static std::uint8_t buf[16384];
+      static Reading storage[512];
+      std::size_t reference = 0;
+      for (std::size_t split_at = 0; split_at <= bytes.size(); ++split_at) {
+        test::AllocationScope scope;
+        dsmr::Splitter ds{buf, verify};
+        iec62056_21::Splitter is{buf, verify};
+        VectorRef<Reading> rs{std::span<Reading>(storage)};
+        int frames = 0;
+        auto on_frame = [&](std::span<const std::uint8_t> frame) {
+          rs.clear();
+          Telegram t{rs};
+          const bool ok = d0 ? iec62056_21::decode(frame, t, {.verify_bcc = verify}).has_value()
+                             : dsmr::decode(frame, t, {.verify_crc = verify}).has_value();
+          CHECK(ok);
+          ++frames;
+        };
+        auto on_drop = [&](const Error&) { CHECK(false); };
+        const std::span<const std::uint8_t> all(bytes);
+        if (d0) {
+          feed_all(is, all.first(split_at), on_frame, on_drop);
+          feed_all(is, all.subspan(split_at), on_frame, on_drop);
+          auto fl = is.flush();
+          if (fl.status == FeedStatus::frame) on_frame(fl.frame);
+        } else {
+          feed_all(ds, all.first(split_at), on_frame, on_drop);
+          feed_all(ds, all.subspan(split_at), on_frame, on_drop);
+        }
+        CHECK(frames == 1);
+        if (split_at == 0) reference = rs.size();
+        CHECK(rs.size() == reference);
+        CHECK(scope.allocations() == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("a stream of telegrams with garbage, torn and corrupted frames between them") {
+  const auto t1 = read_file(fs::path(JOULE_TEST_DATA_DIR) / "meter/dsmr/dsmr50-iskra-mt382.txt");
+  const auto t2 = read_file(fs::path(JOULE_TEST_DATA_DIR) / "meter/dsmr/emucs171-fluvius.txt");
+  std::vector<std::uint8_t> s;
+  auto add = [&](const std::vector<std::uint8_t>& v) { s.insert(s.end(), v.begin(), v.end()); };
+  add({0xFF, 0x00, 'x', '!', '\r', '\n'});
+  add(t1);
+  add(std::vector<std::uint8_t>(t2.begin(), t2.begin() + 300));  // torn
+  add(t2);
+  auto bad = t1;
+  bad[100] ^= 0x01;  // CRC mismatch
+  add(bad);
+  add({'n', 'o', 'i', 's', 'e'});
+  add(t1);
+  auto r = decode(s, {.protocol = Protocol::dsmr_p1});
+  REQUIRE(r);
+  CHECK(r->telegrams.size() == 3);
+  REQUIRE(r->errors.size() == 2);
+  CHECK(r->errors[0].error.code == Errc::malformed);
+  CHECK(r->errors[1].error.code == Errc::checksum_mismatch);
+  CHECK(r->telegrams[1].version == "50217");
+}
+
+TEST_CASE("unknown OBIS objects are passed through") {
+  const std::string t = "/XYZ5 test\r\n\r\n1-0:1.8.0(000001.000*kWh)\r\n7-3:199.188.177*12(abc)(12.5*foo)\r\n!\r\n";
+  auto r = decode(std::span(reinterpret_cast<const std::uint8_t*>(t.data()), t.size()), {.protocol = Protocol::dsmr_p1});
+  REQUIRE(r);
+  const json j = json::parse(to_json(r->telegrams[0]));
+  REQUIRE(j["values"].size() == 2);
+  CHECK(j["values"][1]["id"] == "7-3:199.188.177*12");
+  CHECK(j["values"][1]["raw"].size() == 2);
+}
+
+namespace {
+// Builds an encrypted P1 frame (Smarty layout) around a plaintext telegram.
+std::vector<std::uint8_t> encrypt_p1(const std::vector<std::uint8_t>& plain, const std::uint8_t key[16]) {
+  const std::uint8_t st[8] = {'S', 'A', 'G', 0x67, 0x00, 0x12, 0x34, 0x56};
+  const std::uint32_t fc = 0x0000ABCD;
+  std::uint8_t iv[12];
+  std::copy(st, st + 8, iv);
+  for (int k = 0; k < 4; ++k) iv[8 + k] = static_cast<std::uint8_t>(fc >> (24 - 8 * k));
+  const std::uint8_t aad[17] = {0x30, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+                                0x88, 0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF};
+  std::vector<std::uint8_t> ct(plain.size());
+  std::uint8_t tag[12];
+  Aes128 aes(std::span<const std::uint8_t, 16>(key, 16));
+  REQUIRE(gcm_encrypt(AesEncryptor(aes), iv, aad, plain, ct, tag).has_value());
+  std::vector<std::uint8_t> f = {0xDB, 0x08};
+  f.insert(f.end(), st, st + 8);
+  const std::size_t len = 1 + 4 + ct.size() + 12;
+  f.push_back(0x82);
+  f.push_back(static_cast<std::uint8_t>(len >> 8));
+  f.push_back(static_cast<std::uint8_t>(len));
+  f.push_back(0x30);
+  for (int k = 0; k < 4; ++k) f.push_back(static_cast<std::uint8_t>(fc >> (24 - 8 * k)));
+  f.insert(f.end(), ct.begin(), ct.end());
+  f.insert(f.end(), tag, tag + 12);
+  return f;
+}
+}  // namespace
+
+TEST_CASE("encrypted P1 (general-glo-ciphering, AES-128-GCM): decrypt, wrong key, tampering") {
+  const auto plain = read_file(fs::path(JOULE_TEST_DATA_DIR) / "meter/dsmr/dsmr50-iskra-mt382.txt");
+  const std::uint8_t key[16] = {0xAE, 0xBD, 0x21, 0xB7, 0x69, 0xA6, 0xD1, 0x3C,
+                                0x0D, 0xF0, 0x64, 0xE3, 0x83, 0xAE, 0x6E, 0xC2};
+  const auto frame = encrypt_p1(plain, key);
+  std::vector<std::uint8_t> stream = {0x00, 0x42};  // noise before
+  stream.insert(stream.end(), frame.begin(), frame.end());
+  stream.insert(stream.end(), frame.begin(), frame.end());
+  DecodeOptions o{.protocol = Protocol::dsmr_p1, .key = std::vector<std::uint8_t>(key, key + 16)};
+  auto r = decode(stream, o);
+  REQUIRE(r);
+  CHECK(r->telegrams.size() == 2);
+  const json j = json::parse(to_json(r->telegrams[0]));
+  CHECK(j["crc"] == "6EEE");
+
+  // Core path: splitter + decrypt at every chunk size, no allocation.
+  {
+    static std::uint8_t buf[2048], plainbuf[2048];
+    Aes128 aes(std::span<const std::uint8_t, 16>(key, 16));
+    test::AllocationScope scope;
+    for (std::size_t chunk = 1; chunk < 40; chunk += 3) {
+      dsmr::EncryptedSplitter split{buf};
+      int frames = 0;
+      for (std::size_t at = 0; at < stream.size(); at += chunk) {
+        auto piece = std::span<const std::uint8_t>(stream).subspan(at, std::min(chunk, stream.size() - at));
+        feed_all(split, piece, [&](std::span<const std::uint8_t> f) {
+          auto p = dsmr::decrypt(f, AesEncryptor(aes), {}, plainbuf);
+          REQUIRE(p.has_value());
+          FixedVector<Reading, 64> rs;
+          Telegram t{rs};
+          CHECK(dsmr::decode(*p, t).has_value());
+          ++frames;
+        }, [](const Error&) { CHECK(false); });
+      }
+      CHECK(frames == 2);
+    }
+    CHECK(scope.allocations() == 0);
+  }
+
+  // Wrong key: authentication_failed, no readings.
+  auto wrong = o;
+  wrong.key[0] ^= 1;
+  auto w = decode(frame, wrong);
+  REQUIRE_FALSE(w);
+  CHECK(w.error().code == Errc::authentication_failed);
+  // Tampered ciphertext and tampered tag.
+  for (std::size_t pos : {frame.size() / 2, frame.size() - 1, std::size_t{5}}) {
+    auto t = frame;
+    t[pos] ^= 0x80;
+    auto x = decode(t, o);
+    REQUIRE_FALSE(x);
+    CHECK((x.error().code == Errc::authentication_failed || pos == 5));
+  }
+  // No key given.
+  auto nk = decode(frame, {.protocol = Protocol::dsmr_p1});
+  REQUIRE_FALSE(nk);
+  CHECK(nk.error().code == Errc::invalid_argument);
+}
