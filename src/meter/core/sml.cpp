@@ -57,7 +57,7 @@ void Splitter::begin_frame() noexcept {
 
 void Splitter::crc_upto(std::size_t end) noexcept {
   if (end <= crc_done_) return;
-  crc_ = detail::crc16_reflected_update(detail::kCrcTable8408, crc_, std::span<const std::uint8_t>(buf_.data() + crc_done_, end - crc_done_));
+  crc_ = detail::crc16_x25_update(crc_, std::span<const std::uint8_t>(buf_.data() + crc_done_, end - crc_done_));
   crc_done_ = end;
 }
 
