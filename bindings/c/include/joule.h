@@ -140,11 +140,11 @@ JOULE_API joule_status joule_timeseries_check_finite(const joule_timeseries* ts)
 }
 #endif
 
-#include "joule_battery.h"
-
-#include "joule_carbon.h"
-#include "joule_market.h"
-
-#include "joule_forecast.h"
+/* The modules' C APIs. */
 #include "joule_meter.h"
+#include "joule_forecast.h"
+#include "joule_battery.h"
+#include "joule_market.h"
+#include "joule_carbon.h"
+
 #endif /* JOULE_H */
