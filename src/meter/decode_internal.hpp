@@ -101,7 +101,7 @@ Result<void> decode_stream_dlms(Protocol p, std::span<const std::uint8_t> bytes,
                                 DecodeOutput& out);
 std::unique_ptr<StreamImpl> make_sml_stream(const DecodeOptions& options);
 std::unique_ptr<StreamImpl> make_dlms_stream(const DecodeOptions& options);
-// meter-C: wired/wireless M-Bus, Modbus RTU/TCP, SunSpec register images (src/meter/mbus_host.cpp).
+// Wired/wireless M-Bus, Modbus RTU/TCP, SunSpec register images (src/meter/mbus_host.cpp).
 Result<void> decode_stream_mbus(std::span<const std::uint8_t> bytes, const DecodeOptions& options, DecodeOutput& out);
 Result<void> decode_stream_wmbus(std::span<const std::uint8_t> bytes, const DecodeOptions& options, DecodeOutput& out);
 Result<void> decode_stream_modbus(std::span<const std::uint8_t> bytes, const DecodeOptions& options, DecodeOutput& out);

@@ -1,9 +1,8 @@
 # The meter module: frame splitters and decoders of meter protocols.
 # Test sources are given as ${PROJECT_SOURCE_DIR}/tests/... (they are added from tests/).
-# Owners: meter-A (framework, DSMR P1, IEC 62056-21), meter-B (SML, DLMS/COSEM, AES-GCM),
-# meter-C (M-Bus, wireless M-Bus, Modbus, SunSpec). Append your lines in your block.
+# One block per protocol family; add a protocol's lines to its block.
 
-# --- framework (meter-A)
+# --- framework
 list(APPEND JOULE_CORE_HEADERS
   include/joule/meter/reading.hpp include/joule/meter/frame.hpp)
 target_sources(joule_core PRIVATE src/meter/core/detect.cpp)
@@ -15,7 +14,7 @@ list(APPEND JOULE_CORE_TEST_SOURCES ${PROJECT_SOURCE_DIR}/tests/meter/core/test_
 list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/core/test_detect.cpp
   ${PROJECT_SOURCE_DIR}/tests/meter/test_framework.cpp)
 
-# --- DSMR P1 and IEC 62056-21 (meter-A)
+# --- DSMR P1 and IEC 62056-21
 list(APPEND JOULE_CORE_HEADERS include/joule/meter/dsmr.hpp include/joule/meter/iec62056_21.hpp)
 target_sources(joule_core PRIVATE src/meter/core/obis_text.cpp src/meter/core/dsmr.cpp src/meter/core/iec62056_21.cpp)
 if(NOT JOULE_FIRMWARE)
@@ -26,7 +25,7 @@ list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/core/test
   ${PROJECT_SOURCE_DIR}/tests/meter/test_dsmr.cpp)
 list(APPEND JOULE_FIRMWARE_EXTRA_IMAGE_SOURCES ${PROJECT_SOURCE_DIR}/tests/firmware/fw_meter_text.cpp)
 
-# --- SML, DLMS/COSEM, AES-GCM (meter-B); AES itself is core (top-level CMakeLists)
+# --- SML, DLMS/COSEM, AES-GCM; AES itself is core (top-level CMakeLists)
 list(APPEND JOULE_CORE_HEADERS include/joule/meter/sml.hpp include/joule/meter/dlms.hpp)
 target_sources(joule_core PRIVATE src/meter/core/sml.cpp src/meter/core/dlms.cpp)
 if(NOT JOULE_FIRMWARE)
@@ -39,7 +38,7 @@ list(APPEND JOULE_CORE_TEST_SOURCES ${PROJECT_SOURCE_DIR}/tests/meter/core/test_
 list(APPEND JOULE_FIRMWARE_EXTRA_IMAGE_SOURCES ${PROJECT_SOURCE_DIR}/tests/firmware/fw_meter.cpp
   ${PROJECT_SOURCE_DIR}/tests/firmware/fw_meter_sml_dlms.cpp)
 
-# --- M-Bus, wireless M-Bus, Modbus, SunSpec (meter-C)
+# --- M-Bus, wireless M-Bus, Modbus, SunSpec
 list(APPEND JOULE_CORE_HEADERS include/joule/meter/mbus.hpp include/joule/meter/wmbus.hpp
   include/joule/meter/modbus.hpp include/joule/meter/sunspec.hpp)
 target_sources(joule_core PRIVATE src/meter/core/mbus.cpp src/meter/core/wmbus.cpp src/meter/core/modbus.cpp

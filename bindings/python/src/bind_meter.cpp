@@ -97,7 +97,7 @@ void init_meter(pyb::module_& m) {
       .def("feed", &PyStreamDecoder::feed, pyb::arg("data"))
       .def("finish", &PyStreamDecoder::finish)
       .def_property_readonly("protocol", &PyStreamDecoder::protocol);
-  // meter-C: SunSpec over Modbus TCP.
+  // SunSpec over Modbus TCP.
   m.def(
       "read_sunspec_image",
       [](const std::string& host, int port, int unit, int timeout_ms) {
