@@ -2,7 +2,7 @@
 # semihosting exit status) and, when EXPECTED is given, on any difference between
 # the console output and that file (lines starting with "stack:" are not compared:
 # the measured stack depth follows the compiler).
-separate_arguments(qemu UNIX_COMMAND "${QEMU}")
+set(qemu ${QEMU})  # a list: program and options
 execute_process(COMMAND ${qemu} ${IMAGE} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 50)
 message("${out}")
 if(err)
