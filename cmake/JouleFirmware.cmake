@@ -77,7 +77,7 @@ function(joule_fw_image name)
   target_compile_options(${name} PRIVATE -Wall -Wextra -Werror -Os -fstack-usage)
   set_target_properties(${name} PROPERTIES SUFFIX ".elf" LINK_DEPENDS ${JOULE_FW_BOARD_DIR}/mps2_an386.ld)
   target_link_options(${name} PRIVATE -nostartfiles --specs=nano.specs --specs=nosys.specs
-    -T${JOULE_FW_BOARD_DIR}/mps2_an386.ld -Wl,-Map=${name}.map -Wl,--print-memory-usage)
+    -T${JOULE_FW_BOARD_DIR}/mps2_an386.ld -Wl,-Map=$<TARGET_FILE_DIR:${name}>/${name}.map -Wl,--print-memory-usage)
   add_custom_command(TARGET ${name} POST_BUILD
     COMMAND ${CMAKE_COMMAND} -DNM=${JOULE_ARM_NM} -DSIZE=${JOULE_ARM_SIZE} -DIMAGE=$<TARGET_FILE:${name}> -DQUIET=ON
             -P ${JOULE_FW_CMAKE_DIR}/JouleFirmwareCheck.cmake
@@ -94,11 +94,17 @@ function(joule_fw_image name)
   endif()
 endfunction()
 
-# joule_fw_embed(header SYMBOL name FILES f... [HEXTEXT]): a header with the bytes of the
-# files, concatenated, as `inline constexpr std::uint8_t name[]`, plus `name_ends[]`, the
-# end offset of each file. HEXTEXT: the files hold hex digits (whitespace ignored).
+# joule_fw_embed(header SYMBOL name FILES f... [HEXTEXT] [TESTDATA]): a header with the bytes
+# of the files, concatenated, as `inline constexpr std::uint8_t name[]`, plus `name_ends[]`,
+# the end offset of each file. HEXTEXT: the files hold hex digits (whitespace ignored).
+# TESTDATA: the bytes go to the section .joule_testdata, which the size report leaves out
+# of a decoder's flash (they are its test input, not its code).
 function(joule_fw_embed header)
-  cmake_parse_arguments(A "HEXTEXT" "SYMBOL" "FILES" ${ARGN})
+  cmake_parse_arguments(A "HEXTEXT;TESTDATA" "SYMBOL" "FILES" ${ARGN})
+  set(attr "inline constexpr")
+  if(A_TESTDATA)
+    set(attr "[[gnu::section(\".joule_testdata\")]] static constexpr")
+  endif()
   set(bytes "")
   set(ends "")
   set(total 0)
@@ -120,10 +126,11 @@ function(joule_fw_embed header)
 #pragma once
 #include <cstddef>
 #include <cstdint>
-inline constexpr std::uint8_t ${A_SYMBOL}[] = {
+${attr} std::uint8_t ${A_SYMBOL}[] = {
 ${bytes}};
 inline constexpr std::size_t ${A_SYMBOL}_ends[] = {${ends}};
 " @ONLY)
 endfunction()
 
 add_subdirectory(${CMAKE_CURRENT_SOURCE_DIR}/examples/firmware ${CMAKE_CURRENT_BINARY_DIR}/examples/firmware)
+add_subdirectory(${CMAKE_CURRENT_SOURCE_DIR}/tests/firmware/decoders ${CMAKE_CURRENT_BINARY_DIR}/tests/firmware/decoders)

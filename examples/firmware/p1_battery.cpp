@@ -270,11 +270,14 @@ struct App {
   }
 };
 
-App g_app;
+// In .bss, constructed in main(): App's readings have non-zero defaults and would
+// otherwise cost their size twice, in flash and in RAM (see board::BssObject).
+board::BssObject<App> g_app_store;
 
 }  // namespace
 
 int main() {
+  App& g_app = g_app_store.construct();
   board::init();
   board::print("joule firmware example: DSMR P1 over UART -> real-time battery controller (Cortex-M4)\n");
 

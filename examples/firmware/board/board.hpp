@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <string_view>
 
 /// The UART receive interrupt of the application (UART0 RX, IRQ 0 on MPS2). The
@@ -43,6 +44,21 @@ void enable_uart_rx_irq() noexcept;
 /// measured peak stack use.
 std::size_t stack_unused_bytes() noexcept;
 std::size_t stack_size_bytes() noexcept;
+
+/// Storage for a large object in .bss, constructed at run time. A global with non-zero
+/// default members (joule::meter::Reading: year 1970, clock status 0xFF) would
+/// otherwise be initialised data: its initial image costs flash AND RAM (a
+/// FixedVector<Reading, 48> is 10 kB of each). Call construct() once at start-up.
+template <class T>
+class BssObject {
+ public:
+  T& construct() noexcept { return *::new (static_cast<void*>(bytes_)) T(); }
+  T& operator*() noexcept { return *std::launder(reinterpret_cast<T*>(bytes_)); }
+  T* operator->() noexcept { return std::launder(reinterpret_cast<T*>(bytes_)); }
+
+ private:
+  alignas(T) unsigned char bytes_[sizeof(T)];
+};
 
 /// Ends the program: QEMU exits with status 0 (code 0) or 1 (otherwise) through
 /// Arm semihosting; a real board would reset or sleep here.
