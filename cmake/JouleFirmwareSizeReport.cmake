@@ -33,11 +33,12 @@ function(image_sizes elf out_flash out_ram out_stack_reserve)
   set(${out_flash} ${flash} PARENT_SCOPE)
   set(${out_ram} ${ram} PARENT_SCOPE)
   set(${out_stack_reserve} ${stack} PARENT_SCOPE)
+  set(last_testdata ${testdata} PARENT_SCOPE)
 endfunction()
 
-# Flash of the test hooks themselves (tests/firmware/decoders/dec_*.cpp: frame feeding,
-# checks, printing), from the linker map: code and constants they contribute.
-function(hook_flash elf out)
+# Flash (code and constants) that input objects matching `pattern` contribute to an
+# image, from its linker map.
+function(objects_flash elf pattern out)
   get_filename_component(dir ${elf} DIRECTORY)
   get_filename_component(name ${elf} NAME_WE)
   set(total 0)
@@ -45,13 +46,20 @@ function(hook_flash elf out)
     file(READ ${dir}/${name}.map map)
     string(FIND "${map}" "Linker script and memory map" at)
     string(SUBSTRING "${map}" ${at} -1 map)
-    string(REGEX MATCHALL "\n (\\.(text|rodata)[^ \n]*)[ \n\t]+0x[0-9a-f]+[ \t]+0x[0-9a-f]+[ \t]+[^\n]*/dec_[a-z0-9_]+\\.cpp\\.obj"
+    string(REGEX MATCHALL "\n (\\.(text|rodata)[^ \n]*)[ \n\t]+0x[0-9a-f]+[ \t]+0x[0-9a-f]+[ \t]+[^\n]*${pattern}"
            hits "${map}")
     foreach(h IN LISTS hits)
       string(REGEX MATCH "0x[0-9a-f]+[ \t]+(0x[0-9a-f]+)[ \t]+[^\n]*$" m "${h}")
       math(EXPR total "${total} + ${CMAKE_MATCH_1}")
     endforeach()
   endif()
+  set(${out} ${total} PARENT_SCOPE)
+endfunction()
+
+# Flash of the test hooks themselves (tests/firmware/decoders/dec_*.cpp: frame feeding,
+# checks, printing).
+function(hook_flash elf out)
+  objects_flash(${elf} "/dec_[a-z0-9_]+[.]cpp[.]obj" total)
   set(${out} ${total} PARENT_SCOPE)
 endfunction()
 
@@ -145,8 +153,24 @@ endforeach()
 set(ex "")
 if(EXAMPLE)
   image_sizes(${EXAMPLE} ex_flash ex_ram ex_stack_reserve)
+  set(ex_testdata ${last_testdata})
+  objects_flash(${EXAMPLE} "[(]rt_controller[.]cpp[.]obj" ex_rt)
+  objects_flash(${EXAMPLE} "[(](dsmr|obis_text|decimal|obis|units|civil|crc)[.]cpp[.]obj" ex_p1)
+  objects_flash(${EXAMPLE} "libgcc[.]a[^\n]*" ex_gcc)
+
   measured_stack(${EXAMPLE} ex_stack)
-  set(ex "\nexamples/firmware (P1 over UART -> battery controller, incl. ~5.6 kB of embedded telegrams):\n  flash ${ex_flash} B, RAM ${ex_ram} B static + ${ex_stack_reserve} B stack reserve, peak stack measured ${ex_stack} B\n")
+  set(static_stack "")
+  if(PYTHON AND OBJDUMP)
+    execute_process(COMMAND ${PYTHON} ${CMAKE_CURRENT_LIST_DIR}/joule_fw_stack.py ${OBJDUMP} ${EXAMPLE}
+                    --root main --isr joule_uart_rx_isr OUTPUT_VARIABLE static_stack)
+    string(STRIP "${static_stack}" static_stack)
+    string(REPLACE "\n" "\n  " static_stack "  ${static_stack}\n")
+  endif()
+  set(ex "\nexamples/firmware (P1 over UART -> battery controller; ${ex_testdata} B of embedded telegrams not counted):
+  flash ${ex_flash} B, RAM ${ex_ram} B static + ${ex_stack_reserve} B stack reserve; peak stack measured on QEMU ${ex_stack} B
+  of the flash: real-time battery controller (rt_controller.cpp) ${ex_rt} B, DSMR P1 decoder with its core parts
+  ${ex_p1} B, libgcc (soft double, 64-bit division) ${ex_gcc} B
+${static_stack}")
 endif()
 
 kib(${BUDGET} budget_kib)
