@@ -68,8 +68,8 @@ def parse(objdump, elf):
             t = TARGET.match(args)
             if t:
                 cur["calls"].add(int(t.group(1), 16))
-        elif op.startswith("blx"):
-            cur["indirect"] = True
+        elif op.startswith("blx") or (op.startswith("bx") and not args.startswith("lr")):
+            cur["indirect"] = True  # call or tail call through a register
         elif op.startswith("b") and not op.startswith(("bl", "bx", "bic")):
             t = TARGET.match(args)
             if t and "+" not in args.split("<", 1)[1]:
