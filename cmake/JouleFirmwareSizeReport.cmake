@@ -34,6 +34,7 @@ function(image_sizes elf out_flash out_ram out_stack_reserve)
   set(${out_ram} ${ram} PARENT_SCOPE)
   set(${out_stack_reserve} ${stack} PARENT_SCOPE)
   set(last_testdata ${testdata} PARENT_SCOPE)
+  set(last_berkeley "text ${text} data ${data} bss ${bss}" PARENT_SCOPE)
 endfunction()
 
 # Flash (code and constants) that input objects matching `pattern` contribute to an
@@ -154,6 +155,7 @@ set(ex "")
 if(EXAMPLE)
   image_sizes(${EXAMPLE} ex_flash ex_ram ex_stack_reserve)
   set(ex_testdata ${last_testdata})
+  set(ex_berkeley ${last_berkeley})
   objects_flash(${EXAMPLE} "[(]rt_controller[.]cpp[.]obj" ex_rt)
   objects_flash(${EXAMPLE} "[(](dsmr|obis_text|decimal|obis|units|civil|crc)[.]cpp[.]obj" ex_p1)
   objects_flash(${EXAMPLE} "libgcc[.]a[^\n]*" ex_gcc)
@@ -167,6 +169,7 @@ if(EXAMPLE)
     string(REPLACE "\n" "\n  " static_stack "  ${static_stack}\n")
   endif()
   set(ex "\nexamples/firmware (P1 over UART -> battery controller; ${ex_testdata} B of embedded telegrams not counted):
+  arm-none-eabi-size: ${ex_berkeley} (text includes the telegrams, bss the stack reserve)
   flash ${ex_flash} B, RAM ${ex_ram} B static + ${ex_stack_reserve} B stack reserve; peak stack measured on QEMU ${ex_stack} B
   of the flash: real-time battery controller (rt_controller.cpp) ${ex_rt} B, DSMR P1 decoder with its core parts
   ${ex_p1} B, libgcc (soft double, 64-bit division) ${ex_gcc} B
