@@ -136,3 +136,25 @@ TEST_CASE("carbon: double counting is rejected with its code and leaves state un
   CHECK_EQ(reg.transfer("SDGC-3", "ACME", "X").code, RegistryCode::expired);
   CHECK(verify_log(reg.log_text()));
 }
+
+TEST_CASE("carbon: certificate ids are found exactly (sequence index and split parts)") {
+  Registry reg = busy_registry();
+  // busy_registry issues GC-1, GC-2, splits GC-1 into GC-1.1/GC-1.2 and draws SDGC-3, SDGC-4.
+  REQUIRE(reg.find("GC-1") != nullptr);
+  CHECK_EQ(reg.find("GC-1")->status, CertStatus::split);
+  REQUIRE(reg.find("GC-1.2") != nullptr);
+  CHECK_EQ(reg.find("GC-1.2")->volume_wh, 20000);
+  REQUIRE(reg.find("SDGC-3") != nullptr);
+  CHECK_EQ(reg.find("SDGC-3")->from_storage, "BESS-1");
+  // Same sequence number, other kind; leading zeros; out of range; overflow; junk.
+  CHECK(reg.find("SDGC-1") == nullptr);
+  CHECK(reg.find("GC-3") == nullptr);
+  CHECK(reg.find("GC-01") == nullptr);
+  CHECK(reg.find("GC-0") == nullptr);
+  CHECK(reg.find("GC-5") == nullptr);
+  CHECK(reg.find("GC-99999999999999999999") == nullptr);
+  CHECK(reg.find("GC-") == nullptr);
+  CHECK(reg.find("GC-1x") == nullptr);
+  CHECK(reg.find("GC-1.3") == nullptr);
+  CHECK_EQ(reg.transfer("GC-01", "PROD", "X").code, RegistryCode::not_found);
+}
