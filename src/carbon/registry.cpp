@@ -12,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -362,10 +363,12 @@ Result<Registry> Registry::make(const RegistrySetup& s) {
 
 Outcome<std::string> Registry::issue(const IssueRequest& q) {
   Impl& m = *impl_;
-  const std::int64_t len = q.end_s - q.start_s;
-  if (len <= 0 || len > 3600) return {RegistryCode::invalid_interval, {}};
+  std::int64_t len = 0;
+  if (__builtin_sub_overflow(q.end_s, q.start_s, &len) || len <= 0 || len > 3600) return {RegistryCode::invalid_interval, {}};
   if (q.volume_wh <= 0) return {RegistryCode::invalid_volume, {}};
   if (q.metered_wh >= 0 && q.volume_wh > q.metered_wh) return {RegistryCode::exceeds_metered, {}};
+  std::int64_t total = 0;  // the registry's totals stay exact int64 (beyond that no volume is plausible)
+  if (__builtin_add_overflow(m.issued_wh, q.volume_wh, &total)) return {RegistryCode::invalid_volume, {}};
   auto& iv = m.issued[q.device];  // device -> issued intervals
   // Intervals of a device never overlap, so the only overlap candidate is the last one starting before end.
   auto it = std::lower_bound(iv.begin(), iv.end(), q.end_s,
@@ -482,7 +485,7 @@ Outcome<std::string> Registry::retire(const RetireRequest& q) {
     const std::int64_t metered = mt == m.metered.end() ? 0 : mt->second;
     auto cl = m.claimed.find(k);
     const std::int64_t already = cl == m.claimed.end() ? 0 : cl->second;
-    if (already + c.volume_wh > metered) return {RegistryCode::claim_exceeds_consumption, {}};
+    if (c.volume_wh > metered - already) return {RegistryCode::claim_exceeds_consumption, {}};  // 0 <= already <= metered
     m.claimed[k] = already + c.volume_wh;
   } else if (c.vintage_year != q.claim.year) {
     return {RegistryCode::vintage_mismatch, {}};
@@ -524,6 +527,7 @@ Outcome<std::string> Registry::storage_charge(std::string_view cid, std::string_
   Certificate& c = m.certs[i];
   if (c.market != st->market) return {RegistryCode::market_boundary, {}};
   if (c.start_s != cs || c.end_s != ce) return {RegistryCode::time_mismatch, {}};
+  if (std::int64_t total = 0; __builtin_add_overflow(st->charged, c.volume_wh, &total)) return {RegistryCode::invalid_volume, {}};
   c.status = CertStatus::cancelled_for_storage;
   st->lots.emplace_back(i, static_cast<double>(c.volume_wh));
   st->charged += c.volume_wh;
@@ -549,10 +553,12 @@ Outcome<std::vector<SdGcIssued>> Registry::storage_discharge_issue(std::string_v
   Impl& m = *impl_;
   Impl::Storage* st = m.find_storage(sid);
   if (!st) return {RegistryCode::not_found, {}};
-  const std::int64_t len = end_s - start_s;
-  if (len <= 0 || len > 3600) return {RegistryCode::invalid_interval, {}};
+  std::int64_t len = 0;
+  if (__builtin_sub_overflow(end_s, start_s, &len) || len <= 0 || len > 3600) return {RegistryCode::invalid_interval, {}};
   if (volume_wh <= 0) return {RegistryCode::invalid_volume, {}};
   if (volume_wh > metered) return {RegistryCode::exceeds_metered, {}};
+  if (std::int64_t t1 = 0, t2 = 0; __builtin_add_overflow(st->released, volume_wh, &t1) || __builtin_add_overflow(m.sd_wh, volume_wh, &t2))
+    return {RegistryCode::invalid_volume, {}};
   double remaining = 0.0;
   for (const auto& l : st->lots) remaining += l.second;
   // Deliverable Wh = floor(eff x charged Wh not yet drawn) (EnergyTag storage rule, losses at discharge).
@@ -639,7 +645,8 @@ std::size_t Registry::expire(std::int64_t now_s) {
   if (m.lifetime_s <= 0) return 0;
   std::size_t n = 0;
   m.certs.for_each([&](Certificate& c) {
-    if (c.status == CertStatus::active && c.end_s + m.lifetime_s <= now_s) {
+    // end + lifetime <= now, without overflow at the extremes of the time range.
+    if (c.status == CertStatus::active && c.end_s <= now_s && now_s - c.end_s >= m.lifetime_s) {
       c.status = CertStatus::expired;
       ++n;
     }
@@ -722,40 +729,52 @@ Result<Registry> Registry::replay(const RegistrySetup& setup, std::string_view l
     if (j.is_discarded() || !j.is_object() || !j.contains("op"))
       return fail(Errc::malformed, "log entry is not a JSON operation", Where::at_index(line, "log"));
     bool ok = false;
+    // Integer fields must be JSON integers (a float such as 1e300 is not converted).
+    const auto i64 = [](const nlohmann::json& n) -> std::int64_t {
+      if (!n.is_number_integer() || (n.is_number_unsigned() && n.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)))
+        throw std::invalid_argument("not an int64");
+      return n.get<std::int64_t>();
+    };
     try {
       const std::string op = j.at("op").get<std::string>();
       if (op == "issue") {
         IssueRequest q{j.at("device").get<std::string>(), j.at("market").get<std::string>(), j.at("technology").get<std::string>(),
-                       j.at("start").get<std::int64_t>(), j.at("end").get<std::int64_t>(), j.at("volume_wh").get<std::int64_t>(),
-                       j.at("owner").get<std::string>(), j.at("metered_wh").get<std::int64_t>()};
+                       i64(j.at("start")), i64(j.at("end")), i64(j.at("volume_wh")),
+                       j.at("owner").get<std::string>(), i64(j.at("metered_wh"))};
         auto r = reg->issue(q);
         ok = r.ok() && r.value == j.at("id").get<std::string>();
       } else if (op == "transfer") {
         ok = reg->transfer(j.at("cid").get<std::string>(), j.at("owner").get<std::string>(), j.at("to").get<std::string>()).ok();
       } else if (op == "split") {
         ok = reg->split(j.at("cid").get<std::string>(), j.at("owner").get<std::string>(),
-                        j.at("parts").get<std::vector<std::int64_t>>()).ok();
+                        [&] {
+                          std::vector<std::int64_t> parts;
+                          for (const auto& x : j.at("parts")) parts.push_back(i64(x));
+                          return parts;
+                        }()).ok();
       } else if (op == "retire") {
         const auto& c = j.at("claim");
         RetireRequest q{j.at("cid").get<std::string>(), j.at("owner").get<std::string>(), j.at("beneficiary").get<std::string>(),
                         j.at("site").get<std::string>(), j.at("consumption_market").get<std::string>(),
                         c.at("type").get<std::string>() == "hourly"
-                            ? Claim::hourly(c.at("start").get<std::int64_t>(), c.at("end").get<std::int64_t>())
-                            : Claim::annual(c.at("year").get<int>())};
+                            ? Claim::hourly(i64(c.at("start")), i64(c.at("end")))
+                            : Claim::annual(static_cast<int>(std::clamp<std::int64_t>(i64(c.at("year")), -1000000, 1000000)))};
         ok = reg->retire(q).ok();
       } else if (op == "storage_charge") {
         ok = reg->storage_charge(j.at("cid").get<std::string>(), j.at("owner").get<std::string>(), j.at("sid").get<std::string>(),
-                                 j.at("charge_start").get<std::int64_t>(), j.at("charge_end").get<std::int64_t>()).ok();
+                                 i64(j.at("charge_start")), i64(j.at("charge_end"))).ok();
       } else if (op == "storage_discharge_issue") {
-        auto r = reg->storage_discharge_issue(j.at("sid").get<std::string>(), j.at("start").get<std::int64_t>(),
-                                              j.at("end").get<std::int64_t>(), j.at("volume_wh").get<std::int64_t>(),
-                                              j.at("owner").get<std::string>(), j.at("metered_discharge_wh").get<std::int64_t>());
+        auto r = reg->storage_discharge_issue(j.at("sid").get<std::string>(), i64(j.at("start")),
+                                              i64(j.at("end")), i64(j.at("volume_wh")),
+                                              j.at("owner").get<std::string>(), i64(j.at("metered_discharge_wh")));
         ok = r.ok() && r.value.size() == j.at("issued").size();
       } else if (op == "expire") {
-        ok = reg->expire(j.at("now").get<std::int64_t>()) == j.at("count").get<std::size_t>();
+        ok = reg->expire(i64(j.at("now"))) == static_cast<std::size_t>(std::max<std::int64_t>(i64(j.at("count")), -1));
       }
     } catch (const nlohmann::json::exception&) {
       return fail(Errc::malformed, "log entry lacks a field of its operation", Where::at_index(line, "log"));
+    } catch (const std::invalid_argument&) {
+      return fail(Errc::malformed, "log entry has a non-integer time or volume", Where::at_index(line, "log"));
     }
     if (!ok) return fail(Errc::conflict, "log entry does not replay (setup differs from the one that wrote the log?)",
                          Where::at_index(line, "log"));
