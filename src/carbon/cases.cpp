@@ -1,6 +1,7 @@
 // JSON face of the carbon calculators: `inputs` of a joule-carbon-testcase/1 document in,
 // an object with the layout of its `expected` block out (CLI, C API, Python share it).
 #include "joule/carbon/cases.hpp"
+#include "joule/carbon/registry.hpp"
 
 #include <cmath>
 #include <map>
@@ -276,15 +277,18 @@ std::int64_t whole(const json& j, const char* field) {
   bad("expected an integer", field);
 }
 
-json run_certs(const json& in) {
-  const auto& setup = need(in, "setup");
+RegistrySetup parse_registry_setup(const json& setup) {
   RegistrySetup s;
-  if (setup.contains("accepted_markets"))
+  if (!setup.is_object()) bad("registry setup must be a JSON object", "setup");
+  if (setup.contains("accepted_markets")) {
+    if (!setup["accepted_markets"].is_object()) bad("expected an object of market lists", "accepted_markets");
     for (const auto& [cm, list] : setup["accepted_markets"].items()) {
+      if (!list.is_array()) bad("expected an array of markets", "accepted_markets");
       std::vector<std::string> v;
       for (const auto& x : list) v.push_back(str(x, "accepted_markets"));
       s.accepted_markets.emplace_back(cm, std::move(v));
     }
+  }
   if (setup.contains("consumption_wh"))
     for (const auto& c : setup["consumption_wh"])
       s.consumption_wh.push_back({str(need(c, "site"), "site"), parse_iso(str(need(c, "start"), "start"), "start"), whole(need(c, "wh"), "wh")});
@@ -292,78 +296,82 @@ json run_certs(const json& in) {
     for (const auto& st : setup["storage"])
       s.storage.push_back({str(need(st, "id"), "id"), str(need(st, "market"), "market"), num(need(st, "roundtrip_eff"), "roundtrip_eff")});
   if (setup.contains("lifetime_s")) s.lifetime_s = whole(setup["lifetime_s"], "lifetime_s");
-  Registry reg = take(Registry::make(s));
-  json ops = json::array();
-  std::size_t i = 0;
-  for (const auto& op : need(in, "operations")) {
-    const std::string kind = str(need(op, "op"), "op");
-    json row;
-    row["i"] = i;
-    row["op"] = kind;
-    RegistryCode code = RegistryCode::ok;
-    json result;
-    if (kind == "issue") {
-      IssueRequest q{str(need(op, "device"), "device"), str(need(op, "market"), "market"), str(need(op, "technology"), "technology"),
-                     parse_iso(str(need(op, "start"), "start"), "start"), parse_iso(str(need(op, "end"), "end"), "end"),
-                     whole(need(op, "volume_wh"), "volume_wh"), str(need(op, "owner"), "owner"),
-                     op.contains("metered_wh") && !op["metered_wh"].is_null() ? whole(op["metered_wh"], "metered_wh") : -1};
-      auto r = reg.issue(q);
-      code = r.code;
-      if (r.ok()) result = {{"id", r.value}};
-    } else if (kind == "transfer") {
-      const std::string cid = str(need(op, "cid"), "cid"), to = str(need(op, "to"), "to");
-      auto r = reg.transfer(cid, str(need(op, "owner"), "owner"), to);
-      code = r.code;
-      if (r.ok()) result = {{"id", cid}, {"owner", to}};
-    } else if (kind == "split") {
-      std::vector<std::int64_t> parts;
-      for (const auto& p : need(op, "parts")) parts.push_back(whole(p, "parts"));
-      auto r = reg.split(str(need(op, "cid"), "cid"), str(need(op, "owner"), "owner"), parts);
-      code = r.code;
-      if (r.ok()) result = {{"children", r.value}};
-    } else if (kind == "retire") {
-      const auto& c = need(op, "claim");
-      const std::string type = str(need(c, "type"), "type");
-      Claim claim = type == "hourly" ? Claim::hourly(parse_iso(str(need(c, "start"), "start"), "start"), parse_iso(str(need(c, "end"), "end"), "end"))
-                                     : Claim::annual(small_int(need(c, "year"), "year"));
-      const std::string cid = str(need(op, "cid"), "cid");
-      auto r = reg.retire({cid, str(need(op, "owner"), "owner"), str(need(op, "beneficiary"), "beneficiary"),
-                           str(need(op, "site"), "site"), str(need(op, "consumption_market"), "consumption_market"), claim});
-      code = r.code;
-      if (r.ok()) result = {{"id", cid}, {"status", "retired"}};
-    } else if (kind == "storage_charge") {
-      const std::string cid = str(need(op, "cid"), "cid");
-      auto r = reg.storage_charge(cid, str(need(op, "owner"), "owner"), str(need(op, "sid"), "sid"),
-                                  parse_iso(str(need(op, "charge_start"), "charge_start"), "charge_start"),
-                                  parse_iso(str(need(op, "charge_end"), "charge_end"), "charge_end"));
-      code = r.code;
-      if (r.ok()) result = {{"id", cid}, {"status", "cancelled_for_storage"}};
-    } else if (kind == "storage_discharge_issue") {
-      auto r = reg.storage_discharge_issue(str(need(op, "sid"), "sid"), parse_iso(str(need(op, "start"), "start"), "start"),
-                                           parse_iso(str(need(op, "end"), "end"), "end"), whole(need(op, "volume_wh"), "volume_wh"),
-                                           str(need(op, "owner"), "owner"), whole(need(op, "metered_discharge_wh"), "metered_discharge_wh"));
-      code = r.code;
-      if (r.ok()) {
-        json issued = json::array();
-        for (const auto& x : r.value)
-          issued.push_back({{"id", x.id}, {"volume_wh", x.volume_wh}, {"source_cert", x.source_cert},
-                            {"source_interval", {format_iso(x.source_start_s), format_iso(x.source_end_s)}}});
-        result = {{"issued", issued}};
-      }
-    } else if (kind == "expire") {
-      const std::size_t n = reg.expire(parse_iso(str(need(op, "now"), "now"), "now"));
-      result = {{"expired", n}};
-    } else {
-      bad("unknown registry operation", "op");
+  return s;
+}
+
+// One registry operation (README "certificates" layout) -> {"i", "op", "ok", "error", "result"}.
+json apply_registry_op(Registry& reg, const json& op, std::size_t i) {
+  const std::string kind = str(need(op, "op"), "op");
+  json row;
+  row["i"] = i;
+  row["op"] = kind;
+  RegistryCode code = RegistryCode::ok;
+  json result;
+  if (kind == "issue") {
+    IssueRequest q{str(need(op, "device"), "device"), str(need(op, "market"), "market"), str(need(op, "technology"), "technology"),
+                   parse_iso(str(need(op, "start"), "start"), "start"), parse_iso(str(need(op, "end"), "end"), "end"),
+                   whole(need(op, "volume_wh"), "volume_wh"), str(need(op, "owner"), "owner"),
+                   op.contains("metered_wh") && !op["metered_wh"].is_null() ? whole(op["metered_wh"], "metered_wh") : -1};
+    auto r = reg.issue(q);
+    code = r.code;
+    if (r.ok()) result = {{"id", r.value}};
+  } else if (kind == "transfer") {
+    const std::string cid = str(need(op, "cid"), "cid"), to = str(need(op, "to"), "to");
+    auto r = reg.transfer(cid, str(need(op, "owner"), "owner"), to);
+    code = r.code;
+    if (r.ok()) result = {{"id", cid}, {"owner", to}};
+  } else if (kind == "split") {
+    std::vector<std::int64_t> parts;
+    const json& ps = need(op, "parts");
+    if (!ps.is_array()) bad("expected an array of Wh", "parts");
+    for (const auto& p : ps) parts.push_back(whole(p, "parts"));
+    auto r = reg.split(str(need(op, "cid"), "cid"), str(need(op, "owner"), "owner"), parts);
+    code = r.code;
+    if (r.ok()) result = {{"children", r.value}};
+  } else if (kind == "retire") {
+    const auto& c = need(op, "claim");
+    const std::string type = str(need(c, "type"), "type");
+    if (type != "hourly" && type != "annual") bad("claim type must be hourly or annual", "type");
+    Claim claim = type == "hourly" ? Claim::hourly(parse_iso(str(need(c, "start"), "start"), "start"), parse_iso(str(need(c, "end"), "end"), "end"))
+                                   : Claim::annual(small_int(need(c, "year"), "year"));
+    const std::string cid = str(need(op, "cid"), "cid");
+    auto r = reg.retire({cid, str(need(op, "owner"), "owner"), str(need(op, "beneficiary"), "beneficiary"),
+                         str(need(op, "site"), "site"), str(need(op, "consumption_market"), "consumption_market"), claim});
+    code = r.code;
+    if (r.ok()) result = {{"id", cid}, {"status", "retired"}};
+  } else if (kind == "storage_charge") {
+    const std::string cid = str(need(op, "cid"), "cid");
+    auto r = reg.storage_charge(cid, str(need(op, "owner"), "owner"), str(need(op, "sid"), "sid"),
+                                parse_iso(str(need(op, "charge_start"), "charge_start"), "charge_start"),
+                                parse_iso(str(need(op, "charge_end"), "charge_end"), "charge_end"));
+    code = r.code;
+    if (r.ok()) result = {{"id", cid}, {"status", "cancelled_for_storage"}};
+  } else if (kind == "storage_discharge_issue") {
+    auto r = reg.storage_discharge_issue(str(need(op, "sid"), "sid"), parse_iso(str(need(op, "start"), "start"), "start"),
+                                         parse_iso(str(need(op, "end"), "end"), "end"), whole(need(op, "volume_wh"), "volume_wh"),
+                                         str(need(op, "owner"), "owner"), whole(need(op, "metered_discharge_wh"), "metered_discharge_wh"));
+    code = r.code;
+    if (r.ok()) {
+      json issued = json::array();
+      for (const auto& x : r.value)
+        issued.push_back({{"id", x.id}, {"volume_wh", x.volume_wh}, {"source_cert", x.source_cert},
+                          {"source_interval", {format_iso(x.source_start_s), format_iso(x.source_end_s)}}});
+      result = {{"issued", issued}};
     }
-    row["ok"] = code == RegistryCode::ok;
-    row["error"] = code == RegistryCode::ok ? json(nullptr) : json(registry_code_name(code));
-    row["result"] = code == RegistryCode::ok ? result : json(nullptr);
-    ops.push_back(row);
-    ++i;
+  } else if (kind == "expire") {
+    const std::size_t n = reg.expire(parse_iso(str(need(op, "now"), "now"), "now"));
+    result = {{"expired", n}};
+  } else {
+    bad("unknown registry operation (issue, transfer, split, retire, storage_charge, storage_discharge_issue, expire)", "op");
   }
-  json out;
-  out["operations"] = ops;
+  row["ok"] = code == RegistryCode::ok;
+  row["error"] = code == RegistryCode::ok ? json(nullptr) : json(registry_code_name(code));
+  row["result"] = code == RegistryCode::ok ? result : json(nullptr);
+  return row;
+}
+
+// The registry's state in the README "certificates" layout: final_state and claims_wh.
+void registry_state(const Registry& reg, json& out) {
   json certs = json::object();
   std::map<std::string, std::int64_t> by_status, balances;
   for (const auto& c : reg.certificates()) {
@@ -397,6 +405,16 @@ json run_certs(const json& in) {
   json claims = json::object();
   for (const auto& [k, v] : reg.claims()) claims[k.first + "@" + format_iso(k.second)] = v;
   out["claims_wh"] = claims;
+}
+
+json run_certs(const json& in) {
+  Registry reg = take(Registry::make(parse_registry_setup(need(in, "setup"))));
+  json ops = json::array();
+  std::size_t i = 0;
+  for (const auto& op : need(in, "operations")) ops.push_back(apply_registry_op(reg, op, i++));
+  json out;
+  out["operations"] = ops;
+  registry_state(reg, out);
   return out;
 }
 
@@ -511,6 +529,38 @@ Result<std::string> run_case_json(std::string_view family, std::string_view inpu
   } catch (const json::exception&) {
     return fail(Errc::malformed, "case inputs have a field of the wrong type");
   }
+}
+
+Result<RegistrySetup> registry_setup_from_json(std::string_view setup_json) {
+  json doc = json::parse(setup_json, nullptr, false);
+  if (doc.is_discarded()) return fail(Errc::malformed, "registry setup is not JSON");
+  try {
+    return parse_registry_setup(doc);
+  } catch (const CaseError& e) {
+    return fail(e.e);
+  } catch (const json::exception&) {
+    return fail(Errc::malformed, "registry setup has a field of the wrong type");
+  }
+}
+
+Result<std::string> registry_apply_json(Registry& reg, std::string_view op_json) {
+  json op = json::parse(op_json, nullptr, false);
+  if (op.is_discarded() || !op.is_object()) return fail(Errc::malformed, "registry operation is not a JSON object");
+  try {
+    json row = apply_registry_op(reg, op, reg.operation_count());
+    row.erase("i");
+    return row.dump();
+  } catch (const CaseError& e) {
+    return fail(e.e);
+  } catch (const json::exception&) {
+    return fail(Errc::malformed, "registry operation has a field of the wrong type");
+  }
+}
+
+std::string registry_state_json(const Registry& reg) {
+  json out;
+  registry_state(reg, out);
+  return out.dump();
 }
 
 Result<std::string> run_case_document(std::string_view case_json) {

@@ -12,6 +12,11 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 // SHA-256 comes from the system's libcrypto (OpenSSL 3, Debian libssl-dev): a vetted
 // implementation with SHA-NI/AVX2 paths. The one-shot low-level API is deprecated in
@@ -104,7 +109,22 @@ void append_hex(std::string& s, const Digest& d) {
   s.append(buf, 64);
 }
 
+bool needs_escape(std::string_view v) noexcept {
+  for (char c : v)
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return true;
+  return false;
+}
+
 void json_str(std::string& s, std::string_view v) {
+  if (!needs_escape(v)) {  // the common case: one append
+    const std::size_t n = s.size();
+    s.resize(n + v.size() + 2);
+    char* out = s.data() + n;
+    out[0] = '"';
+    std::memcpy(out + 1, v.data(), v.size());
+    out[v.size() + 1] = '"';
+    return;
+  }
   s.push_back('"');
   for (char c : v) {
     const auto u = static_cast<unsigned char>(c);
@@ -174,17 +194,64 @@ Result<std::size_t> verify_log(std::string_view log) noexcept {
   return line;
 }
 
+namespace {
+
+// Certificates in fixed-size chunks: stable addresses (the storage lots and the id index
+// hold indices, callers hold `find` pointers) without a heap node per certificate, which is
+// what std::deque does for records larger than its 512-byte node.
+class CertStore {
+ public:
+  static constexpr std::size_t kChunk = 4096;
+  std::size_t size() const noexcept { return size_; }
+  Certificate& operator[](std::size_t i) noexcept { return chunks_[i / kChunk][i % kChunk]; }
+  const Certificate& operator[](std::size_t i) const noexcept { return chunks_[i / kChunk][i % kChunk]; }
+  void push_back(Certificate&& c) {
+    if (size_ % kChunk == 0) chunks_.push_back(std::make_unique<Certificate[]>(kChunk));
+    (*this)[size_++] = std::move(c);
+  }
+  template <class F>
+  void for_each(F&& f) {
+    for (std::size_t i = 0; i < size_; ++i) f((*this)[i]);
+  }
+  template <class F>
+  void for_each(F&& f) const {
+    for (std::size_t i = 0; i < size_; ++i) f((*this)[i]);
+  }
+
+ private:
+  std::vector<std::unique_ptr<Certificate[]>> chunks_;
+  std::size_t size_ = 0;
+};
+
+// The sequence number of a top-level id "GC-<n>" / "SDGC-<n>" (n without leading zeros), 0 otherwise.
+std::uint64_t top_level_seq(std::string_view id) noexcept {
+  std::size_t p = 0;
+  if (id.size() > 3 && id[0] == 'G' && id[1] == 'C' && id[2] == '-') p = 3;
+  else if (id.size() > 5 && id[0] == 'S' && id[1] == 'D' && id[2] == 'G' && id[3] == 'C' && id[4] == '-') p = 5;
+  else return 0;
+  if (id[p] == '0' || id.size() - p > 19) return 0;
+  std::uint64_t n = 0;
+  for (; p < id.size(); ++p) {
+    const unsigned d = static_cast<unsigned char>(id[p]) - '0';
+    if (d > 9) return 0;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+}  // namespace
+
 struct Registry::Impl {
-  struct Rec {
-    Certificate c;
-  };
   struct Storage {
     std::string id, market;
     double eff = 1.0;
     std::deque<std::pair<std::uint32_t, double>> lots;  // (cert index, remaining charged Wh)
     std::int64_t charged = 0, released = 0;
   };
-  std::deque<Certificate> certs;  // stable addresses, no moves on growth
+  CertStore certs;
+  // Issued and storage-discharge certificates are found by their sequence number (a direct
+  // index: no hashing, no cache miss into a million-entry table); split parts by id.
+  std::vector<std::uint32_t> by_seq{0};
   absl::flat_hash_map<std::string, std::uint32_t> by_id;
   // device -> issued [start, end) intervals sorted by start (issuance is mostly chronological: append)
   absl::flat_hash_map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> issued;
@@ -211,32 +278,57 @@ struct Registry::Impl {
       if (s.id == id) return &s;
     return nullptr;
   }
-  RegistryCode active_owned(std::string_view cid, std::string_view owner, std::uint32_t& idx) const {
+  // Index of the certificate `cid`, or -1.
+  std::int64_t lookup(std::string_view cid) const {
+    if (const std::uint64_t n = top_level_seq(cid); n != 0) {
+      if (n >= by_seq.size()) return -1;
+      const std::uint32_t i = by_seq[n];
+      return certs[i].id == cid ? static_cast<std::int64_t>(i) : -1;  // "GC-n" vs "SDGC-n"
+    }
     auto it = by_id.find(absl::string_view(cid.data(), cid.size()));
-    if (it == by_id.end()) return RegistryCode::not_found;
-    const Certificate& c = certs[it->second];
+    return it == by_id.end() ? -1 : static_cast<std::int64_t>(it->second);
+  }
+  RegistryCode active_owned(std::string_view cid, std::string_view owner, std::uint32_t& idx) const {
+    const std::int64_t at = lookup(cid);
+    if (at < 0) return RegistryCode::not_found;
+    const Certificate& c = certs[static_cast<std::size_t>(at)];
     if (c.status == CertStatus::expired) return RegistryCode::expired;
     if (c.status != CertStatus::active) return RegistryCode::not_active;
     if (c.owner != owner) return RegistryCode::not_owner;
-    idx = it->second;
+    idx = static_cast<std::uint32_t>(at);
     return RegistryCode::ok;
   }
   void commit() {
     // entry holds the JSON object of the accepted operation.
     const Digest h = chain_hash(head, entry);
-    log += kPrefix;
-    append_hex(log, h);
-    log += kMid;
-    append_hex(log, head);
-    log += kEntry;
-    log += entry;
-    log += "}\n";
+    // One resize, then the line is written in place: {"hash":"<h>","prev":"<head>","entry":<entry>}\n
+    const std::size_t n = log.size();
+    log.resize(n + kPrefix.size() + 64 + kMid.size() + 64 + kEntry.size() + entry.size() + 2);
+    char* out = log.data() + n;
+    auto put = [&out](std::string_view v) {
+      std::memcpy(out, v.data(), v.size());
+      out += v.size();
+    };
+    put(kPrefix);
+    hex_into(out, h);
+    out += 64;
+    put(kMid);
+    hex_into(out, head);
+    out += 64;
+    put(kEntry);
+    put(entry);
+    put("}\n");
     head = h;
     ++ops;
   }
   std::uint32_t add(Certificate c) {
     const auto i = static_cast<std::uint32_t>(certs.size());
-    by_id.emplace(c.id, i);
+    if (const std::uint64_t n = top_level_seq(c.id); n != 0) {
+      if (by_seq.size() <= n) by_seq.resize(n + 1, 0);
+      by_seq[n] = i;
+    } else {
+      by_id.emplace(c.id, i);
+    }
     certs.push_back(std::move(c));
     return i;
   }
@@ -271,10 +363,12 @@ Result<Registry> Registry::make(const RegistrySetup& s) {
 
 Outcome<std::string> Registry::issue(const IssueRequest& q) {
   Impl& m = *impl_;
-  const std::int64_t len = q.end_s - q.start_s;
-  if (len <= 0 || len > 3600) return {RegistryCode::invalid_interval, {}};
+  std::int64_t len = 0;
+  if (__builtin_sub_overflow(q.end_s, q.start_s, &len) || len <= 0 || len > 3600) return {RegistryCode::invalid_interval, {}};
   if (q.volume_wh <= 0) return {RegistryCode::invalid_volume, {}};
   if (q.metered_wh >= 0 && q.volume_wh > q.metered_wh) return {RegistryCode::exceeds_metered, {}};
+  std::int64_t total = 0;  // the registry's totals stay exact int64 (beyond that no volume is plausible)
+  if (__builtin_add_overflow(m.issued_wh, q.volume_wh, &total)) return {RegistryCode::invalid_volume, {}};
   auto& iv = m.issued[q.device];  // device -> issued intervals
   // Intervals of a device never overlap, so the only overlap candidate is the last one starting before end.
   auto it = std::lower_bound(iv.begin(), iv.end(), q.end_s,
@@ -391,7 +485,7 @@ Outcome<std::string> Registry::retire(const RetireRequest& q) {
     const std::int64_t metered = mt == m.metered.end() ? 0 : mt->second;
     auto cl = m.claimed.find(k);
     const std::int64_t already = cl == m.claimed.end() ? 0 : cl->second;
-    if (already + c.volume_wh > metered) return {RegistryCode::claim_exceeds_consumption, {}};
+    if (c.volume_wh > metered - already) return {RegistryCode::claim_exceeds_consumption, {}};  // 0 <= already <= metered
     m.claimed[k] = already + c.volume_wh;
   } else if (c.vintage_year != q.claim.year) {
     return {RegistryCode::vintage_mismatch, {}};
@@ -433,6 +527,7 @@ Outcome<std::string> Registry::storage_charge(std::string_view cid, std::string_
   Certificate& c = m.certs[i];
   if (c.market != st->market) return {RegistryCode::market_boundary, {}};
   if (c.start_s != cs || c.end_s != ce) return {RegistryCode::time_mismatch, {}};
+  if (std::int64_t total = 0; __builtin_add_overflow(st->charged, c.volume_wh, &total)) return {RegistryCode::invalid_volume, {}};
   c.status = CertStatus::cancelled_for_storage;
   st->lots.emplace_back(i, static_cast<double>(c.volume_wh));
   st->charged += c.volume_wh;
@@ -458,10 +553,12 @@ Outcome<std::vector<SdGcIssued>> Registry::storage_discharge_issue(std::string_v
   Impl& m = *impl_;
   Impl::Storage* st = m.find_storage(sid);
   if (!st) return {RegistryCode::not_found, {}};
-  const std::int64_t len = end_s - start_s;
-  if (len <= 0 || len > 3600) return {RegistryCode::invalid_interval, {}};
+  std::int64_t len = 0;
+  if (__builtin_sub_overflow(end_s, start_s, &len) || len <= 0 || len > 3600) return {RegistryCode::invalid_interval, {}};
   if (volume_wh <= 0) return {RegistryCode::invalid_volume, {}};
   if (volume_wh > metered) return {RegistryCode::exceeds_metered, {}};
+  if (std::int64_t t1 = 0, t2 = 0; __builtin_add_overflow(st->released, volume_wh, &t1) || __builtin_add_overflow(m.sd_wh, volume_wh, &t2))
+    return {RegistryCode::invalid_volume, {}};
   double remaining = 0.0;
   for (const auto& l : st->lots) remaining += l.second;
   // Deliverable Wh = floor(eff x charged Wh not yet drawn) (EnergyTag storage rule, losses at discharge).
@@ -531,18 +628,29 @@ Outcome<std::vector<SdGcIssued>> Registry::storage_discharge_issue(std::string_v
 void Registry::reserve(std::size_t operations) {
   Impl& m = *impl_;
   m.log.reserve(operations * 300);
-  m.by_id.reserve(operations);
+  m.by_seq.reserve(operations + 1);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  // The log is one large append-only buffer: ask for transparent huge pages so filling it
+  // costs one page fault per 2 MiB instead of per 4 KiB. Only a hint; ignored where unsupported.
+  constexpr std::uintptr_t kHuge = 2u << 20;
+  const auto begin = reinterpret_cast<std::uintptr_t>(m.log.data());
+  const std::uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
+  const std::uintptr_t last = (begin + m.log.capacity()) & ~(kHuge - 1);
+  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+#endif
 }
 
 std::size_t Registry::expire(std::int64_t now_s) {
   Impl& m = *impl_;
   if (m.lifetime_s <= 0) return 0;
   std::size_t n = 0;
-  for (auto& c : m.certs)
-    if (c.status == CertStatus::active && c.end_s + m.lifetime_s <= now_s) {
+  m.certs.for_each([&](Certificate& c) {
+    // end + lifetime <= now, without overflow at the extremes of the time range.
+    if (c.status == CertStatus::active && c.end_s <= now_s && now_s - c.end_s >= m.lifetime_s) {
       c.status = CertStatus::expired;
       ++n;
     }
+  });
   if (n == 0) return 0;
   auto& e = m.entry;
   e.assign("{\"op\":\"expire\",\"now\":");
@@ -555,14 +663,16 @@ std::size_t Registry::expire(std::int64_t now_s) {
 }
 
 std::vector<Certificate> Registry::certificates() const {
-  std::vector<Certificate> v(impl_->certs.begin(), impl_->certs.end());
+  std::vector<Certificate> v;
+  v.reserve(impl_->certs.size());
+  impl_->certs.for_each([&](const Certificate& c) { v.push_back(c); });
   std::sort(v.begin(), v.end(), [](const Certificate& a, const Certificate& b) { return a.id < b.id; });
   return v;
 }
 
 const Certificate* Registry::find(std::string_view cid) const {
-  auto it = impl_->by_id.find(absl::string_view(cid.data(), cid.size()));
-  return it == impl_->by_id.end() ? nullptr : &impl_->certs[it->second];
+  const std::int64_t at = impl_->lookup(cid);
+  return at < 0 ? nullptr : &impl_->certs[static_cast<std::size_t>(at)];
 }
 
 std::vector<std::pair<std::pair<std::string, std::int64_t>, std::int64_t>> Registry::claims() const {
@@ -619,40 +729,52 @@ Result<Registry> Registry::replay(const RegistrySetup& setup, std::string_view l
     if (j.is_discarded() || !j.is_object() || !j.contains("op"))
       return fail(Errc::malformed, "log entry is not a JSON operation", Where::at_index(line, "log"));
     bool ok = false;
+    // Integer fields must be JSON integers (a float such as 1e300 is not converted).
+    const auto i64 = [](const nlohmann::json& n) -> std::int64_t {
+      if (!n.is_number_integer() || (n.is_number_unsigned() && n.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)))
+        throw std::invalid_argument("not an int64");
+      return n.get<std::int64_t>();
+    };
     try {
       const std::string op = j.at("op").get<std::string>();
       if (op == "issue") {
         IssueRequest q{j.at("device").get<std::string>(), j.at("market").get<std::string>(), j.at("technology").get<std::string>(),
-                       j.at("start").get<std::int64_t>(), j.at("end").get<std::int64_t>(), j.at("volume_wh").get<std::int64_t>(),
-                       j.at("owner").get<std::string>(), j.at("metered_wh").get<std::int64_t>()};
+                       i64(j.at("start")), i64(j.at("end")), i64(j.at("volume_wh")),
+                       j.at("owner").get<std::string>(), i64(j.at("metered_wh"))};
         auto r = reg->issue(q);
         ok = r.ok() && r.value == j.at("id").get<std::string>();
       } else if (op == "transfer") {
         ok = reg->transfer(j.at("cid").get<std::string>(), j.at("owner").get<std::string>(), j.at("to").get<std::string>()).ok();
       } else if (op == "split") {
         ok = reg->split(j.at("cid").get<std::string>(), j.at("owner").get<std::string>(),
-                        j.at("parts").get<std::vector<std::int64_t>>()).ok();
+                        [&] {
+                          std::vector<std::int64_t> parts;
+                          for (const auto& x : j.at("parts")) parts.push_back(i64(x));
+                          return parts;
+                        }()).ok();
       } else if (op == "retire") {
         const auto& c = j.at("claim");
         RetireRequest q{j.at("cid").get<std::string>(), j.at("owner").get<std::string>(), j.at("beneficiary").get<std::string>(),
                         j.at("site").get<std::string>(), j.at("consumption_market").get<std::string>(),
                         c.at("type").get<std::string>() == "hourly"
-                            ? Claim::hourly(c.at("start").get<std::int64_t>(), c.at("end").get<std::int64_t>())
-                            : Claim::annual(c.at("year").get<int>())};
+                            ? Claim::hourly(i64(c.at("start")), i64(c.at("end")))
+                            : Claim::annual(static_cast<int>(std::clamp<std::int64_t>(i64(c.at("year")), -1000000, 1000000)))};
         ok = reg->retire(q).ok();
       } else if (op == "storage_charge") {
         ok = reg->storage_charge(j.at("cid").get<std::string>(), j.at("owner").get<std::string>(), j.at("sid").get<std::string>(),
-                                 j.at("charge_start").get<std::int64_t>(), j.at("charge_end").get<std::int64_t>()).ok();
+                                 i64(j.at("charge_start")), i64(j.at("charge_end"))).ok();
       } else if (op == "storage_discharge_issue") {
-        auto r = reg->storage_discharge_issue(j.at("sid").get<std::string>(), j.at("start").get<std::int64_t>(),
-                                              j.at("end").get<std::int64_t>(), j.at("volume_wh").get<std::int64_t>(),
-                                              j.at("owner").get<std::string>(), j.at("metered_discharge_wh").get<std::int64_t>());
+        auto r = reg->storage_discharge_issue(j.at("sid").get<std::string>(), i64(j.at("start")),
+                                              i64(j.at("end")), i64(j.at("volume_wh")),
+                                              j.at("owner").get<std::string>(), i64(j.at("metered_discharge_wh")));
         ok = r.ok() && r.value.size() == j.at("issued").size();
       } else if (op == "expire") {
-        ok = reg->expire(j.at("now").get<std::int64_t>()) == j.at("count").get<std::size_t>();
+        ok = reg->expire(i64(j.at("now"))) == static_cast<std::size_t>(std::max<std::int64_t>(i64(j.at("count")), -1));
       }
     } catch (const nlohmann::json::exception&) {
       return fail(Errc::malformed, "log entry lacks a field of its operation", Where::at_index(line, "log"));
+    } catch (const std::invalid_argument&) {
+      return fail(Errc::malformed, "log entry has a non-integer time or volume", Where::at_index(line, "log"));
     }
     if (!ok) return fail(Errc::conflict, "log entry does not replay (setup differs from the one that wrote the log?)",
                          Where::at_index(line, "log"));

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "joule.h"
 
@@ -197,6 +198,79 @@ int main(void) {
     joule_carbon_flowtracer_destroy(tr);
     CHECK(joule_carbon_verify_log("", 0, NULL) == JOULE_OK);
     CHECK(joule_carbon_verify_log("{\"hash\":\"x\"}\n", 13, NULL) != JOULE_OK);
+  }
+  {
+    /* Certificate registry object: typed operations, rejections with their codes, JSON operations,
+     * state, log chain, save/load round trip and tamper detection. t0 = 2024-06-01T10:00:00Z. */
+    const int64_t t0 = 1717236000;
+    const char* setup =
+        "{\"accepted_markets\":{\"DK1\":[\"DK1\"]},"
+        "\"consumption_wh\":[{\"site\":\"SITE-1\",\"start\":\"2024-06-01T10:00:00Z\",\"wh\":40000}]}";
+    joule_carbon_registry* reg = NULL;
+    joule_carbon_registry* back = NULL;
+    joule_carbon_registry_code code = JOULE_CARBON_REG_OK;
+    joule_carbon_issue_request q = {"WIND-1", "DK1", "wind", 0, 0, 50000, "PROD", 52000};
+    joule_carbon_retire_request rr = {"GC-1.1", "ACME", "ACME", "SITE-1", "DK1", 1, 0, 0, 0};
+    char id[32], buf[4096], hash[65], hash2[65], path[1024];
+    size_t n = 0, ops = 0;
+    int64_t issued = 0, sd = 0;
+    FILE* f;
+    q.start_s = t0;
+    q.end_s = t0 + 3600;
+    rr.claim_start_s = t0;
+    rr.claim_end_s = t0 + 3600;
+    CHECK(joule_carbon_registry_create("{\"accepted_markets\":7}", (size_t)-1, &reg) == JOULE_MALFORMED && reg == NULL);
+    CHECK(joule_carbon_registry_create(setup, (size_t)-1, &reg) == JOULE_OK && reg != NULL);
+    CHECK(joule_carbon_registry_issue(reg, &q, &code, id, sizeof id, &n) == JOULE_OK && code == JOULE_CARBON_REG_OK);
+    CHECK(strcmp(id, "GC-1") == 0 && n == 4);
+    /* Same device, overlapping hour: double issuance. */
+    CHECK(joule_carbon_registry_issue(reg, &q, &code, id, sizeof id, &n) == JOULE_REJECTED);
+    CHECK(code == JOULE_CARBON_REG_DUPLICATE_ISSUANCE);
+    CHECK(strcmp(joule_carbon_registry_code_name(code), "DUPLICATE_ISSUANCE") == 0);
+    CHECK(strstr(joule_last_error(), "DUPLICATE_ISSUANCE") != NULL);
+    CHECK(joule_carbon_registry_transfer(reg, "GC-1", "ACME", "X", &code) == JOULE_REJECTED && code == JOULE_CARBON_REG_NOT_OWNER);
+    CHECK(joule_carbon_registry_transfer(reg, "GC-9", "PROD", "X", &code) == JOULE_REJECTED && code == JOULE_CARBON_REG_NOT_FOUND);
+    CHECK(joule_carbon_registry_transfer(reg, "GC-1", "PROD", "ACME", &code) == JOULE_OK && code == JOULE_CARBON_REG_OK);
+    CHECK(joule_carbon_registry_apply(reg, "{\"op\":\"split\",\"cid\":\"GC-1\",\"owner\":\"ACME\",\"parts\":[30000,20000]}",
+                                      (size_t)-1, buf, sizeof buf, &n) == JOULE_OK);
+    CHECK(strstr(buf, "\"ok\":true") != NULL && strstr(buf, "\"GC-1.2\"") != NULL);
+    CHECK(joule_carbon_registry_apply(reg, "{\"op\":\"split\",\"cid\":\"GC-1\",\"owner\":\"ACME\",\"parts\":[1,2]}",
+                                      (size_t)-1, buf, sizeof buf, &n) == JOULE_OK);
+    CHECK(strstr(buf, "\"ok\":false") != NULL && strstr(buf, "\"NOT_ACTIVE\"") != NULL);
+    CHECK(joule_carbon_registry_apply(reg, "{\"op\":\"melt\"}", (size_t)-1, buf, sizeof buf, &n) == JOULE_MALFORMED);
+    CHECK(joule_carbon_registry_retire(reg, &rr, &code) == JOULE_OK);
+    /* 30,000 Wh claimed of 40,000 metered: the 20,000 Wh part would exceed the consumption. */
+    rr.cid = "GC-1.2";
+    CHECK(joule_carbon_registry_retire(reg, &rr, &code) == JOULE_REJECTED && code == JOULE_CARBON_REG_CLAIM_EXCEEDS_CONSUMPTION);
+    CHECK(joule_carbon_registry_state(reg, buf, sizeof buf, &n) == JOULE_OK);
+    CHECK(strstr(buf, "\"retired\":30000") != NULL && strstr(buf, "\"ACME\":20000") != NULL);
+    CHECK(strstr(buf, "\"SITE-1@2024-06-01T10:00:00Z\":30000") != NULL);
+    CHECK(joule_carbon_registry_totals(reg, &issued, &sd, &ops) == JOULE_OK && issued == 50000 && sd == 0 && ops == 4);
+    CHECK(joule_carbon_registry_log(reg, NULL, 0, &n) == JOULE_BUFFER_TOO_SMALL && n > 0 && n < sizeof buf);
+    CHECK(joule_carbon_registry_log(reg, buf, sizeof buf, &n) == JOULE_OK);
+    CHECK(joule_carbon_verify_log(buf, n, &ops) == JOULE_OK && ops == 4);
+    CHECK(joule_carbon_registry_head_hash(reg, hash) == JOULE_OK && strlen(hash) == 64);
+    snprintf(path, sizeof path, "test_c_carbon_registry_%ld.log", (long)time(NULL));
+    CHECK(joule_carbon_registry_save(reg, path) == JOULE_OK);
+    CHECK(joule_carbon_registry_load(setup, (size_t)-1, path, &back) == JOULE_OK && back != NULL);
+    CHECK(joule_carbon_registry_head_hash(back, hash2) == JOULE_OK && strcmp(hash, hash2) == 0);
+    joule_carbon_registry_destroy(back);
+    back = NULL;
+    /* One edited byte of history (a volume digit of the first entry) breaks the chain. */
+    f = fopen(path, "r+b");
+    CHECK(f != NULL);
+    if (f) {
+      char* p = strstr(buf, "\"volume_wh\":50000");
+      CHECK(p != NULL);
+      if (p) {
+        fseek(f, (long)(p - buf) + 12, SEEK_SET);
+        fputc('6', f);
+      }
+      fclose(f);
+    }
+    CHECK(joule_carbon_registry_load(setup, (size_t)-1, path, &back) == JOULE_CHECKSUM_MISMATCH && back == NULL);
+    remove(path);
+    joule_carbon_registry_destroy(reg);
   }
   printf("carbon: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;

@@ -136,3 +136,56 @@ TEST_CASE("carbon: double counting is rejected with its code and leaves state un
   CHECK_EQ(reg.transfer("SDGC-3", "ACME", "X").code, RegistryCode::expired);
   CHECK(verify_log(reg.log_text()));
 }
+
+TEST_CASE("carbon: certificate ids are found exactly (sequence index and split parts)") {
+  Registry reg = busy_registry();
+  // busy_registry issues GC-1, GC-2, splits GC-1 into GC-1.1/GC-1.2 and draws SDGC-3, SDGC-4.
+  REQUIRE(reg.find("GC-1") != nullptr);
+  CHECK_EQ(reg.find("GC-1")->status, CertStatus::split);
+  REQUIRE(reg.find("GC-1.2") != nullptr);
+  CHECK_EQ(reg.find("GC-1.2")->volume_wh, 20000);
+  REQUIRE(reg.find("SDGC-3") != nullptr);
+  CHECK_EQ(reg.find("SDGC-3")->from_storage, "BESS-1");
+  // Same sequence number, other kind; leading zeros; out of range; overflow; junk.
+  CHECK(reg.find("SDGC-1") == nullptr);
+  CHECK(reg.find("GC-3") == nullptr);
+  CHECK(reg.find("GC-01") == nullptr);
+  CHECK(reg.find("GC-0") == nullptr);
+  CHECK(reg.find("GC-5") == nullptr);
+  CHECK(reg.find("GC-99999999999999999999") == nullptr);
+  CHECK(reg.find("GC-") == nullptr);
+  CHECK(reg.find("GC-1x") == nullptr);
+  CHECK(reg.find("GC-1.3") == nullptr);
+  CHECK_EQ(reg.transfer("GC-01", "PROD", "X").code, RegistryCode::not_found);
+}
+
+TEST_CASE("carbon: extreme times and volumes are rejected, never overflow (fuzzer findings)") {
+  auto reg = Registry::make(setup());
+  REQUIRE(reg);
+  constexpr std::int64_t kMin = INT64_MIN, kMax = INT64_MAX;
+  CHECK_EQ(reg->issue({"W", "DK1", "wind", kMin, kT0, 1, "P", -1}).code, RegistryCode::invalid_interval);
+  CHECK_EQ(reg->issue({"W", "DK1", "wind", kMax - 10, kMin, 1, "P", -1}).code, RegistryCode::invalid_interval);
+  CHECK_EQ(reg->storage_discharge_issue("BESS-1", kMin, kMax, 1, "P", 1).code, RegistryCode::invalid_interval);
+  auto a = reg->issue({"W", "DK1", "wind", kT0, kT0 + 3600, kMax - 5, "P", -1});
+  REQUIRE(a.ok());
+  // The registry's issued total would pass INT64_MAX.
+  CHECK_EQ(reg->issue({"W", "DK1", "wind", kT0 + 3600, kT0 + 7200, 10, "P", -1}).code, RegistryCode::invalid_volume);
+  CHECK_EQ(reg->issued_wh(), kMax - 5);
+  // Expiry at the far end of time does not overflow end + lifetime.
+  CHECK_EQ(reg->expire(kMax), 1u);
+  CHECK_EQ(reg->expire(kMin), 0u);
+}
+
+TEST_CASE("carbon: a chained log with a non-integer time is malformed, not converted") {
+  // Entries whose hash chain is correct but whose "start" is a float far outside int64.
+  const std::string entry =
+      R"({"op":"issue","device":"W","market":"DK1","technology":"wind","start":1.8e132,"end":1717239600,)"
+      R"("volume_wh":1,"owner":"P","metered_wh":-1,"id":"GC-1"})";
+  std::string prev_bytes(32, '\0');
+  const auto h = sha256(prev_bytes + entry);
+  const std::string log = "{\"hash\":\"" + hex(h) + "\",\"prev\":\"" + std::string(64, '0') + "\",\"entry\":" + entry + "}\n";
+  REQUIRE(verify_log(log));
+  auto back = Registry::replay(setup(), log);
+  REQUIRE_FALSE(back);
+  CHECK_EQ(back.error().code, joule::Errc::malformed);
+}

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import joule.carbon as jc
-from joule.errors import Error, InvalidArgumentError
+from joule.errors import Error, InvalidArgumentError, RejectedError
 
 CASES = sorted((Path(__file__).resolve().parents[1] / "data" / "carbon").glob("*.json"))
 
@@ -104,3 +104,69 @@ def test_cli_matches_expected(cli, test_data):
     bad = subprocess.run([cli, "carbon", "scope2", "--input", str(test_data / "carbon" / "nope.json")],
                          capture_output=True, text=True)
     assert bad.returncode == 3
+
+
+def test_registry_object_replays_the_worked_example(test_data):
+    """The Registry object, fed the case's operations one by one, ends in the expected state."""
+    doc = json.loads((test_data / "carbon" / "certs_lifecycle.json").read_text())
+    setup, ops = doc["inputs"]["setup"], doc["inputs"]["operations"]
+    reg = jc.Registry(accepted_markets=setup.get("accepted_markets"),
+                      consumption_wh=setup.get("consumption_wh"), storage=setup.get("storage"),
+                      lifetime_s=setup.get("lifetime_s", 0))
+    rows = [reg.apply(op) for op in ops]
+    expected = doc["expected"]
+    for row, exp in zip(rows, expected["operations"]):
+        assert row["ok"] == exp["ok"] and row["error"] == exp["error"], exp
+    state = reg.state()
+    close(expected["final_state"], state["final_state"], 1e-9, 1e-9)
+    close(expected["claims_wh"], state["claims_wh"], 1e-9, 1e-9)
+    # Conservation: leaf volumes (everything not split) = issued + storage-discharge certificates.
+    certs = reg.certificates()
+    assert certs.loc[certs.status != "split", "volume_wh"].sum() == reg.issued_wh + reg.sd_issued_wh
+    assert jc.verify_log(reg.log_text) == reg.operation_count
+
+
+def test_registry_typed_operations_and_rejections(tmp_path):
+    t0 = pd.Timestamp("2024-06-01T10:00Z")
+    reg = jc.Registry(accepted_markets={"DK1": ["DK1"]}, consumption_wh=[("SITE-1", t0, 40_000)],
+                      storage=[{"id": "BESS-1", "market": "DK1", "roundtrip_eff": 0.8}])
+    gc = reg.issue("WIND-1", "DK1", "wind", t0, t0 + pd.Timedelta("1h"), 50_000, "PROD", metered_wh=52_000)
+    assert gc == "GC-1"
+    with pytest.raises(jc.CertificateRejected) as e:
+        reg.issue("WIND-1", "DK1", "wind", t0 + pd.Timedelta("30min"), t0 + pd.Timedelta("90min"), 1, "PROD")
+    assert e.value.reason == "DUPLICATE_ISSUANCE" and isinstance(e.value, RejectedError)
+    with pytest.raises(jc.CertificateRejected, match="INVALID_INTERVAL"):
+        reg.issue("WIND-2", "DK1", "wind", t0, t0 + pd.Timedelta("2h"), 1, "PROD")
+    with pytest.raises(jc.CertificateRejected) as e:
+        reg.transfer(gc, "SOMEONE", "ACME")
+    assert e.value.reason == "NOT_OWNER"
+    reg.transfer(gc, "PROD", "ACME")
+    a, b = reg.split(gc, "ACME", [30_000, 20_000])
+    assert (a, b) == ("GC-1.1", "GC-1.2")
+    reg.retire(a, "ACME", "ACME Corp", "SITE-1", "DK1", hour=(t0, t0 + pd.Timedelta("1h")))
+    with pytest.raises(jc.CertificateRejected) as e:  # 30,000 + 20,000 Wh > 40,000 Wh metered
+        reg.retire(b, "ACME", "ACME Corp", "SITE-1", "DK1", hour=(t0, t0 + pd.Timedelta("1h")))
+    assert e.value.reason == "CLAIM_EXCEEDS_CONSUMPTION"
+    reg.storage_charge(b, "ACME", "BESS-1", t0, t0 + pd.Timedelta("1h"))
+    with pytest.raises(jc.CertificateRejected, match="STORAGE_OVERISSUE"):  # 0.8 x 20,000 = 16,000 deliverable
+        reg.storage_discharge_issue("BESS-1", t0 + pd.Timedelta("9h"), t0 + pd.Timedelta("10h"), 16_001, "ACME", 20_000)
+    sd = reg.storage_discharge_issue("BESS-1", t0 + pd.Timedelta("9h"), t0 + pd.Timedelta("10h"), 16_000, "ACME", 20_000)
+    assert list(sd.id) == ["SDGC-2"] and sd.volume_wh.sum() == 16_000 and sd.source_cert[0] == "GC-1.2"
+    certs = reg.certificates()
+    assert certs.loc["GC-1.1", "status"] == "retired" and certs.loc["GC-1.1", "beneficiary"] == "ACME Corp"
+    assert certs.loc["GC-1.2", "status"] == "cancelled_for_storage"
+    assert reg.issued_wh == 50_000 and reg.sd_issued_wh == 16_000
+    # Persist, reload, and detect an edit of history.
+    path = tmp_path / "registry.log"
+    reg.save(path)
+    back = jc.Registry.load(path, accepted_markets={"DK1": ["DK1"]}, consumption_wh=[("SITE-1", t0, 40_000)],
+                            storage=[{"id": "BESS-1", "market": "DK1", "roundtrip_eff": 0.8}])
+    assert back.head_hash == reg.head_hash and back.operation_count == reg.operation_count
+    text = path.read_text()
+    path.write_text(text.replace('"volume_wh":50000', '"volume_wh":60000', 1))
+    from joule.errors import ChecksumError
+
+    with pytest.raises(ChecksumError):
+        jc.Registry.load(path, accepted_markets={"DK1": ["DK1"]})
+    with pytest.raises(InvalidArgumentError):
+        reg.retire(a, "ACME", "x", "SITE-1", "DK1")  # neither hour nor year

@@ -94,6 +94,98 @@ JOULE_API joule_status joule_carbon_flowtracer_step(joule_carbon_flowtracer* tra
  * JOULE_CHECKSUM_MISMATCH / JOULE_MALFORMED when any byte was altered. */
 JOULE_API joule_status joule_carbon_verify_log(const char* log, size_t len, size_t* entries);
 
+/* ---- Certificate registry (joule::carbon::Registry) ----
+ * Issue, transfer, split, retire, storage charge/discharge and expiry of granular certificates with a
+ * SHA-256 hash-chained log (METHODS.md D). A business-rule rejection returns JOULE_REJECTED and sets
+ * *code to its named reason (joule_carbon_registry_code_name); the registry state is then unchanged.
+ *
+ *   joule_carbon_registry* reg;
+ *   joule_carbon_registry_create("{\"accepted_markets\":{\"DK1\":[\"DK1\"]}}", (size_t)-1, &reg);
+ *   joule_carbon_issue_request q = {"WIND-1", "DK1", "wind", t0, t0 + 3600, 50000, "PROD", 52000};
+ *   char id[64]; size_t n; joule_carbon_registry_code code;
+ *   joule_carbon_registry_issue(reg, &q, &code, id, sizeof id, &n);            (id = "GC-1")
+ *   joule_carbon_registry_transfer(reg, id, "PROD", "ACME", &code);
+ *   joule_carbon_registry_destroy(reg);
+ */
+typedef struct joule_carbon_registry joule_carbon_registry;
+
+/* Named rejection codes (METHODS.md D.2); 0 = accepted. */
+typedef enum joule_carbon_registry_code {
+  JOULE_CARBON_REG_OK = 0,
+  JOULE_CARBON_REG_NOT_FOUND = 1,
+  JOULE_CARBON_REG_NOT_OWNER = 2,
+  JOULE_CARBON_REG_NOT_ACTIVE = 3,
+  JOULE_CARBON_REG_INVALID_INTERVAL = 4,
+  JOULE_CARBON_REG_INVALID_VOLUME = 5,
+  JOULE_CARBON_REG_EXCEEDS_METERED = 6,
+  JOULE_CARBON_REG_DUPLICATE_ISSUANCE = 7,
+  JOULE_CARBON_REG_SPLIT_SUM_MISMATCH = 8,
+  JOULE_CARBON_REG_MARKET_BOUNDARY = 9,
+  JOULE_CARBON_REG_TIME_MISMATCH = 10,
+  JOULE_CARBON_REG_CLAIM_EXCEEDS_CONSUMPTION = 11,
+  JOULE_CARBON_REG_VINTAGE_MISMATCH = 12,
+  JOULE_CARBON_REG_STORAGE_OVERISSUE = 13,
+  JOULE_CARBON_REG_EXPIRED = 14,
+  JOULE_CARBON_REG_FORCE_INT32_ = 0x7FFFFFFF
+} joule_carbon_registry_code;
+
+/* "OK", "NOT_FOUND", ... (static string). */
+JOULE_API const char* joule_carbon_registry_code_name(joule_carbon_registry_code code);
+
+/* setup_json: the `setup` object of a certificates case: {"accepted_markets": {"<consumption market>": [markets]},
+ * "consumption_wh": [{"site", "start" (ISO 8601 UTC), "wh"}], "storage": [{"id", "market", "roundtrip_eff"}],
+ * "lifetime_s"}; every field optional. len = (size_t)-1 for a NUL-terminated string. */
+JOULE_API joule_status joule_carbon_registry_create(const char* setup_json, size_t len, joule_carbon_registry** out);
+/* Verifies a log file's chain and replays it with the setup that wrote it (JOULE_CHECKSUM_MISMATCH on any edit). */
+JOULE_API joule_status joule_carbon_registry_load(const char* setup_json, size_t len, const char* path,
+                                                  joule_carbon_registry** out);
+JOULE_API void joule_carbon_registry_destroy(joule_carbon_registry* reg);
+
+typedef struct joule_carbon_issue_request {
+  const char* device;
+  const char* market;
+  const char* technology;
+  int64_t start_s, end_s; /* production interval [start, end), UTC seconds, at most one hour */
+  int64_t volume_wh;      /* whole Wh */
+  const char* owner;
+  int64_t metered_wh; /* metered generation of the interval; -1 = not given */
+} joule_carbon_issue_request;
+
+/* Issues a certificate; its id ("GC-<n>") goes to id_buf (needed length in *id_len). */
+JOULE_API joule_status joule_carbon_registry_issue(joule_carbon_registry* reg, const joule_carbon_issue_request* req,
+                                                   joule_carbon_registry_code* code, char* id_buf, size_t cap, size_t* id_len);
+JOULE_API joule_status joule_carbon_registry_transfer(joule_carbon_registry* reg, const char* cid, const char* owner,
+                                                      const char* to, joule_carbon_registry_code* code);
+
+typedef struct joule_carbon_retire_request {
+  const char* cid;
+  const char* owner;
+  const char* beneficiary;
+  const char* site;
+  const char* consumption_market;
+  int hourly;                     /* 1: hourly claim on [claim_start_s, claim_end_s); 0: annual claim on claim_year */
+  int64_t claim_start_s, claim_end_s;
+  int claim_year;
+} joule_carbon_retire_request;
+JOULE_API joule_status joule_carbon_registry_retire(joule_carbon_registry* reg, const joule_carbon_retire_request* req,
+                                                    joule_carbon_registry_code* code);
+
+/* Any operation as one JSON object of a certificates case ({"op": "split", ...}; ops: issue, transfer, split,
+ * retire, storage_charge, storage_discharge_issue, expire; times ISO 8601 UTC). Writes {"op","ok","error","result"};
+ * a rejection is "ok": false with its code in "error" and returns JOULE_OK. JOULE_MALFORMED for a bad operation. */
+JOULE_API joule_status joule_carbon_registry_apply(joule_carbon_registry* reg, const char* op_json, size_t len, char* buf,
+                                                   size_t cap, size_t* out_len);
+/* State as JSON {"final_state": {certificates, leaf_volume_by_status_wh, active_balance_by_account_wh, storage},
+ * "claims_wh": {...}} (the certificates case layout). */
+JOULE_API joule_status joule_carbon_registry_state(const joule_carbon_registry* reg, char* buf, size_t cap, size_t* len);
+/* The append-only log (JSON lines) and the head hash (64 hex + NUL into hash_hex[65]). */
+JOULE_API joule_status joule_carbon_registry_log(const joule_carbon_registry* reg, char* buf, size_t cap, size_t* len);
+JOULE_API joule_status joule_carbon_registry_head_hash(const joule_carbon_registry* reg, char hash_hex[65]);
+JOULE_API joule_status joule_carbon_registry_save(const joule_carbon_registry* reg, const char* path);
+/* Conservation totals: issued production Wh and storage-discharge Wh; number of logged operations. */
+JOULE_API joule_status joule_carbon_registry_totals(const joule_carbon_registry* reg, int64_t* issued_wh, int64_t* sd_issued_wh,
+                                                    size_t* operations);
+
 #ifdef __cplusplus
 }
 #endif

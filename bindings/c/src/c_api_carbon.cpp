@@ -1,5 +1,7 @@
 // C API of the carbon module.
 #include <cmath>
+#include <cstring>
+#include <string>
 #include <limits>
 #include <span>
 #include <string_view>
@@ -16,6 +18,21 @@
 struct joule_carbon_flowtracer {
   joule::carbon::FlowTracer tracer;
 };
+struct joule_carbon_registry {
+  joule::carbon::Registry reg;
+};
+
+namespace {
+std::string_view c_text(const char* s, size_t len) { return len == static_cast<size_t>(-1) ? std::string_view(s) : std::string_view(s, len); }
+
+// A rejection: JOULE_REJECTED with the code named in the last error.
+joule_status rejected(joule::carbon::RegistryCode c, joule_carbon_registry_code* code) {
+  if (code) *code = static_cast<joule_carbon_registry_code>(c);
+  if (c == joule::carbon::RegistryCode::ok) return joule::capi::ok();
+  joule::capi::set_last_error(std::string("rejected: ") + joule::carbon::registry_code_name(c));
+  return JOULE_REJECTED;
+}
+}  // namespace
 
 using joule::capi::guard;
 using joule::capi::ok;
@@ -136,6 +153,125 @@ JOULE_API joule_status joule_carbon_verify_log(const char* log, size_t len, size
     auto r = joule::carbon::verify_log(std::string_view(log ? log : "", len));
     if (!r) return report(r.error());
     if (entries) *entries = *r;
+    return ok();
+  });
+}
+
+JOULE_API const char* joule_carbon_registry_code_name(joule_carbon_registry_code code) {
+  if (code < JOULE_CARBON_REG_OK || code > JOULE_CARBON_REG_EXPIRED) return "UNKNOWN";
+  return joule::carbon::registry_code_name(static_cast<joule::carbon::RegistryCode>(code));
+}
+
+JOULE_API joule_status joule_carbon_registry_create(const char* setup_json, size_t len, joule_carbon_registry** out) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(out != nullptr, "out is NULL");
+    *out = nullptr;
+    auto setup = joule::carbon::registry_setup_from_json(setup_json ? c_text(setup_json, len) : std::string_view("{}"));
+    if (!setup) return report(setup.error());
+    auto reg = joule::carbon::Registry::make(*setup);
+    if (!reg) return report(reg.error());
+    *out = new joule_carbon_registry{std::move(*reg)};
+    return ok();
+  });
+}
+
+JOULE_API joule_status joule_carbon_registry_load(const char* setup_json, size_t len, const char* path, joule_carbon_registry** out) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(out != nullptr && path != nullptr, "out or path is NULL");
+    *out = nullptr;
+    auto setup = joule::carbon::registry_setup_from_json(setup_json ? c_text(setup_json, len) : std::string_view("{}"));
+    if (!setup) return report(setup.error());
+    auto reg = joule::carbon::Registry::load(*setup, path);
+    if (!reg) return report(reg.error());
+    *out = new joule_carbon_registry{std::move(*reg)};
+    return ok();
+  });
+}
+
+JOULE_API void joule_carbon_registry_destroy(joule_carbon_registry* reg) { delete reg; }
+
+JOULE_API joule_status joule_carbon_registry_issue(joule_carbon_registry* reg, const joule_carbon_issue_request* q,
+                                                   joule_carbon_registry_code* code, char* id_buf, size_t cap, size_t* id_len) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(reg != nullptr && q != nullptr, "reg or request is NULL");
+    JOULE_C_REQUIRE(q->device && q->market && q->technology && q->owner, "device, market, technology and owner are required");
+    auto r = reg->reg.issue({q->device, q->market, q->technology, q->start_s, q->end_s, q->volume_wh, q->owner, q->metered_wh});
+    if (!r.ok()) return rejected(r.code, code);
+    if (code) *code = JOULE_CARBON_REG_OK;
+    return joule::capi::write_string(r.value, id_buf, cap, id_len);
+  });
+}
+
+JOULE_API joule_status joule_carbon_registry_transfer(joule_carbon_registry* reg, const char* cid, const char* owner, const char* to,
+                                                      joule_carbon_registry_code* code) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(reg && cid && owner && to, "NULL argument");
+    return rejected(reg->reg.transfer(cid, owner, to).code, code);
+  });
+}
+
+JOULE_API joule_status joule_carbon_registry_retire(joule_carbon_registry* reg, const joule_carbon_retire_request* q,
+                                                    joule_carbon_registry_code* code) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(reg != nullptr && q != nullptr, "reg or request is NULL");
+    JOULE_C_REQUIRE(q->cid && q->owner && q->beneficiary && q->site && q->consumption_market,
+                    "cid, owner, beneficiary, site and consumption_market are required");
+    const auto claim = q->hourly ? joule::carbon::Claim::hourly(q->claim_start_s, q->claim_end_s)
+                                 : joule::carbon::Claim::annual(q->claim_year);
+    return rejected(reg->reg.retire({q->cid, q->owner, q->beneficiary, q->site, q->consumption_market, claim}).code, code);
+  });
+}
+
+JOULE_API joule_status joule_carbon_registry_apply(joule_carbon_registry* reg, const char* op_json, size_t len, char* buf, size_t cap,
+                                                   size_t* out_len) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(reg != nullptr && op_json != nullptr, "reg or op_json is NULL");
+    auto r = joule::carbon::registry_apply_json(reg->reg, c_text(op_json, len));
+    if (!r) return report(r.error());
+    return joule::capi::write_string(*r, buf, cap, out_len);
+  });
+}
+
+JOULE_API joule_status joule_carbon_registry_state(const joule_carbon_registry* reg, char* buf, size_t cap, size_t* len) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(reg != nullptr, "reg is NULL");
+    return joule::capi::write_string(joule::carbon::registry_state_json(reg->reg), buf, cap, len);
+  });
+}
+
+JOULE_API joule_status joule_carbon_registry_log(const joule_carbon_registry* reg, char* buf, size_t cap, size_t* len) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(reg != nullptr, "reg is NULL");
+    return joule::capi::write_string(reg->reg.log_text(), buf, cap, len);
+  });
+}
+
+JOULE_API joule_status joule_carbon_registry_head_hash(const joule_carbon_registry* reg, char hash_hex[65]) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(reg != nullptr && hash_hex != nullptr, "reg or hash_hex is NULL");
+    const std::string h = reg->reg.head_hash();
+    std::memcpy(hash_hex, h.data(), 64);
+    hash_hex[64] = '\0';
+    return ok();
+  });
+}
+
+JOULE_API joule_status joule_carbon_registry_save(const joule_carbon_registry* reg, const char* path) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(reg != nullptr && path != nullptr, "reg or path is NULL");
+    auto r = reg->reg.save(path);
+    if (!r) return report(r.error());
+    return ok();
+  });
+}
+
+JOULE_API joule_status joule_carbon_registry_totals(const joule_carbon_registry* reg, int64_t* issued_wh, int64_t* sd_issued_wh,
+                                                    size_t* operations) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(reg != nullptr, "reg is NULL");
+    if (issued_wh) *issued_wh = reg->reg.issued_wh();
+    if (sd_issued_wh) *sd_issued_wh = reg->reg.sd_issued_wh();
+    if (operations) *operations = reg->reg.operation_count();
     return ok();
   });
 }

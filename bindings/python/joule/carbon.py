@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
 
 from . import _joule
+from .errors import RejectedError as _RejectedError
 
 _c = _joule.carbon
 
@@ -38,6 +39,8 @@ __all__ = [
     "trace",
     "trace_series",
     "verify_log",
+    "Registry",
+    "CertificateRejected",
 ]
 
 ArrayLike = Union[Sequence[float], np.ndarray, pd.Series]
@@ -170,3 +173,187 @@ def verify_log(log: Union[str, Path]) -> int:
     """
     text = Path(log).read_text(encoding="utf-8") if isinstance(log, Path) else log
     return _c.verify_log(text)
+
+
+TimeLike = Union[int, str, pd.Timestamp]
+
+
+class CertificateRejected(_RejectedError):
+    """A registry operation broke a rule (double issuance, not the owner, claim above consumption, ...).
+
+    ``reason`` holds the named code of METHODS.md D.2, e.g. ``"DUPLICATE_ISSUANCE"``; the registry is unchanged.
+    """
+
+    def __init__(self, reason: str, operation: str) -> None:
+        super().__init__(f"{operation} rejected: {reason}")
+        self.reason = reason
+
+
+def _seconds(t: TimeLike) -> int:
+    """UTC seconds from int seconds, an ISO 8601 string or a pandas Timestamp (naive = UTC)."""
+    if isinstance(t, (int, np.integer)):
+        return int(t)
+    ts = pd.Timestamp(t)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    return int(ts.timestamp())
+
+
+def _check(code: str, operation: str) -> None:
+    if code != "OK":
+        raise CertificateRejected(code, operation)
+
+
+class Registry:
+    """A tamper-evident granular certificate registry (METHODS.md D, EnergyTag GC scheme).
+
+    Issue certificates from metered generation (whole Wh, intervals of at most an hour), transfer, split,
+    retire them for a beneficiary (hourly or annual claims), cancel them into storage and issue
+    storage-discharge certificates first-in-first-out. Every accepted operation is appended to a
+    SHA-256 hash-chained log (JSON lines); any edit of history fails :func:`verify_log`.
+    A rejected operation raises :class:`CertificateRejected` with its ``reason`` and leaves the state unchanged.
+
+    Parameters
+    ----------
+    accepted_markets : mapping of consumption market -> certificate markets it accepts (market boundary rule).
+    consumption_wh : metered consumption for hourly claims: rows of (site, hour start, Wh) as tuples or dicts.
+    storage : storage assets: dicts with ``id``, ``market``, ``roundtrip_eff`` in (0, 1].
+    lifetime_s : expiry after the end of production (0 = never).
+
+    Example
+    -------
+    >>> reg = Registry(accepted_markets={"DK1": ["DK1"]})
+    >>> gc = reg.issue("WIND-1", "DK1", "wind", "2024-06-01T10:00Z", "2024-06-01T11:00Z", 50_000, "PROD")
+    >>> reg.transfer(gc, "PROD", "ACME")
+    >>> reg.retire(gc, "ACME", beneficiary="ACME", site="SITE-1", consumption_market="DK1", year=2024)
+    >>> verify_log(reg.log_text)
+    3
+    """
+
+    def __init__(self, accepted_markets: Optional[Mapping[str, Sequence[str]]] = None,
+                 consumption_wh: Optional[Sequence[Any]] = None, storage: Optional[Sequence[Mapping[str, Any]]] = None,
+                 lifetime_s: int = 0, *, _impl: Any = None) -> None:
+        self._setup = self._setup_json(accepted_markets, consumption_wh, storage, lifetime_s)
+        self._r = _impl if _impl is not None else _c.Registry(self._setup)
+
+    @staticmethod
+    def _setup_json(accepted_markets: Optional[Mapping[str, Sequence[str]]], consumption_wh: Optional[Sequence[Any]],
+                    storage: Optional[Sequence[Mapping[str, Any]]], lifetime_s: int) -> str:
+        rows = []
+        for c in consumption_wh or []:
+            site, start, wh = (c["site"], c["start"], c["wh"]) if isinstance(c, Mapping) else c
+            rows.append({"site": site, "start": pd.Timestamp(_seconds(start), unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ"),
+                         "wh": int(wh)})
+        return json.dumps({"accepted_markets": {k: list(v) for k, v in (accepted_markets or {}).items()},
+                           "consumption_wh": rows, "storage": [dict(s) for s in storage or []], "lifetime_s": int(lifetime_s)})
+
+    @classmethod
+    def load(cls, path: Union[str, Path], **setup: Any) -> "Registry":
+        """Verify a saved log's chain and replay it with the setup that wrote it.
+
+        Raises ChecksumError when any byte of the log was altered, ConflictError when the setup differs.
+        """
+        reg = cls.__new__(cls)
+        reg._setup = cls._setup_json(setup.get("accepted_markets"), setup.get("consumption_wh"), setup.get("storage"),
+                                     setup.get("lifetime_s", 0))
+        reg._r = _c.Registry.load(reg._setup, str(path))
+        return reg
+
+    def issue(self, device: str, market: str, technology: str, start: TimeLike, end: TimeLike, volume_wh: int,
+              owner: str, metered_wh: Optional[int] = None) -> str:
+        """Issue a certificate for ``volume_wh`` of production in [start, end) (at most one hour); returns its id."""
+        code, cid = self._r.issue(device, market, technology, _seconds(start), _seconds(end), int(volume_wh), owner,
+                                  -1 if metered_wh is None else int(metered_wh))
+        _check(code, "issue")
+        return cid
+
+    def transfer(self, cid: str, owner: str, to: str) -> None:
+        """Move an active certificate from ``owner`` to account ``to``."""
+        _check(self._r.transfer(cid, owner, to), "transfer")
+
+    def split(self, cid: str, owner: str, parts_wh: Sequence[int]) -> List[str]:
+        """Split an active certificate into parts (whole Wh summing to its volume); returns the new ids."""
+        code, kids = self._r.split(cid, owner, [int(p) for p in parts_wh])
+        _check(code, "split")
+        return list(kids)
+
+    def retire(self, cid: str, owner: str, beneficiary: str, site: str, consumption_market: str, *,
+               hour: Optional[Tuple[TimeLike, TimeLike]] = None, year: Optional[int] = None) -> None:
+        """Retire (cancel) a certificate for a beneficiary: an hourly claim on ``hour=(start, end)`` (must be the
+        certificate's hour and within the site's metered consumption) or an annual claim on ``year`` (its vintage)."""
+        if (hour is None) == (year is None):
+            raise _joule_error("give exactly one of hour=(start, end) or year=")
+        if hour is not None:
+            code = self._r.retire(cid, owner, beneficiary, site, consumption_market, True, _seconds(hour[0]),
+                                  _seconds(hour[1]), 0)
+        else:
+            code = self._r.retire(cid, owner, beneficiary, site, consumption_market, False, 0, 0, int(year))
+        _check(code, "retire")
+
+    def storage_charge(self, cid: str, owner: str, storage_id: str, start: TimeLike, end: TimeLike) -> None:
+        """Cancel a certificate into a storage lot (the charging hour must be the certificate's hour)."""
+        _check(self._r.storage_charge(cid, owner, storage_id, _seconds(start), _seconds(end)), "storage_charge")
+
+    def storage_discharge_issue(self, storage_id: str, start: TimeLike, end: TimeLike, volume_wh: int, owner: str,
+                                metered_discharge_wh: int) -> pd.DataFrame:
+        """Issue storage-discharge certificates drawn first-in-first-out from the charged lots (after losses).
+
+        Returns one row per certificate: id, volume_wh, source_cert, source_start, source_end (UTC).
+        """
+        code, rows = self._r.storage_discharge_issue(storage_id, _seconds(start), _seconds(end), int(volume_wh), owner,
+                                                     int(metered_discharge_wh))
+        _check(code, "storage_discharge_issue")
+        df = pd.DataFrame(rows, columns=["id", "volume_wh", "source_cert", "source_start", "source_end"])
+        for col in ("source_start", "source_end"):
+            df[col] = pd.to_datetime(df[col], unit="s", utc=True)
+        return df
+
+    def expire(self, now: TimeLike) -> int:
+        """Expire every active certificate past its lifetime at ``now``; returns how many."""
+        return int(self._r.expire(_seconds(now)))
+
+    def apply(self, op: Mapping[str, Any]) -> Dict[str, Any]:
+        """Apply one operation in the JSON layout of a certificates case (times ISO 8601);
+        returns ``{"op", "ok", "error", "result"}`` and does not raise on a rejection."""
+        return json.loads(self._r.apply(json.dumps(dict(op))))
+
+    def state(self) -> Dict[str, Any]:
+        """``{"final_state": {...}, "claims_wh": {...}}`` in the certificates case layout."""
+        return json.loads(self._r.state())
+
+    def certificates(self) -> pd.DataFrame:
+        """All certificates (one row each, indexed by id) with owner, status, volume, interval and lineage."""
+        cols = ["id", "device", "market", "technology", "owner", "start", "end", "vintage", "volume_wh", "status",
+                "parent", "from_storage", "beneficiary"]
+        df = pd.DataFrame(self._r.certificates(), columns=cols)
+        for col in ("start", "end"):
+            df[col] = pd.to_datetime(df[col], unit="s", utc=True)
+        return df.set_index("id")
+
+    @property
+    def log_text(self) -> str:
+        """The append-only log: one JSON object per line, SHA-256 chained."""
+        return self._r.log_text
+
+    @property
+    def head_hash(self) -> str:
+        """Hash of the last log entry (64 hex); anchor it elsewhere to also detect truncation."""
+        return self._r.head_hash
+
+    @property
+    def operation_count(self) -> int:
+        return self._r.operation_count
+
+    @property
+    def issued_wh(self) -> int:
+        """Wh issued from production (conservation: leaf volumes = issued_wh + sd_issued_wh)."""
+        return self._r.issued_wh
+
+    @property
+    def sd_issued_wh(self) -> int:
+        """Wh issued as storage-discharge certificates."""
+        return self._r.sd_issued_wh
+
+    def save(self, path: Union[str, Path]) -> None:
+        """Write the log to ``path`` (reload with :meth:`Registry.load`)."""
+        self._r.save(str(path))

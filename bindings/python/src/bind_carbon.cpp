@@ -139,6 +139,96 @@ void init_carbon(pyb::module_& m) {
       pyb::arg("border_net_mwh"), pyb::arg("solver") = 0);
   m.def(
       "verify_log", [](const std::string& log) { return unwrap(carbon::verify_log(log)); }, pyb::arg("log"));
+
+  // Certificate registry. Business-rule rejections come back as the code name ("OK" when accepted);
+  // joule/carbon.py turns them into CertificateRejected exceptions.
+  using carbon::Registry;
+  pyb::class_<Registry>(m, "Registry")
+      .def(pyb::init([](const std::string& setup_json) {
+             auto setup = unwrap(carbon::registry_setup_from_json(setup_json));
+             return unwrap(Registry::make(setup));
+           }),
+           pyb::arg("setup_json"))
+      .def_static(
+          "load",
+          [](const std::string& setup_json, const std::string& path) {
+            auto setup = unwrap(carbon::registry_setup_from_json(setup_json));
+            return unwrap(Registry::load(setup, path));
+          },
+          pyb::arg("setup_json"), pyb::arg("path"))
+      .def_static(
+          "replay",
+          [](const std::string& setup_json, const std::string& log) {
+            auto setup = unwrap(carbon::registry_setup_from_json(setup_json));
+            return unwrap(Registry::replay(setup, log));
+          },
+          pyb::arg("setup_json"), pyb::arg("log"))
+      .def(
+          "issue",
+          [](Registry& r, const std::string& device, const std::string& market, const std::string& technology,
+             std::int64_t start_s, std::int64_t end_s, std::int64_t volume_wh, const std::string& owner, std::int64_t metered_wh) {
+            auto o = r.issue({device, market, technology, start_s, end_s, volume_wh, owner, metered_wh});
+            return pyb::make_tuple(carbon::registry_code_name(o.code), o.value);
+          },
+          pyb::arg("device"), pyb::arg("market"), pyb::arg("technology"), pyb::arg("start_s"), pyb::arg("end_s"),
+          pyb::arg("volume_wh"), pyb::arg("owner"), pyb::arg("metered_wh") = -1)
+      .def(
+          "transfer",
+          [](Registry& r, const std::string& cid, const std::string& owner, const std::string& to) {
+            return carbon::registry_code_name(r.transfer(cid, owner, to).code);
+          },
+          pyb::arg("cid"), pyb::arg("owner"), pyb::arg("to"))
+      .def(
+          "split",
+          [](Registry& r, const std::string& cid, const std::string& owner, const std::vector<std::int64_t>& parts) {
+            auto o = r.split(cid, owner, parts);
+            return pyb::make_tuple(carbon::registry_code_name(o.code), o.value);
+          },
+          pyb::arg("cid"), pyb::arg("owner"), pyb::arg("parts"))
+      .def(
+          "retire",
+          [](Registry& r, const std::string& cid, const std::string& owner, const std::string& beneficiary, const std::string& site,
+             const std::string& consumption_market, bool hourly, std::int64_t start_s, std::int64_t end_s, int year) {
+            const auto claim = hourly ? carbon::Claim::hourly(start_s, end_s) : carbon::Claim::annual(year);
+            return carbon::registry_code_name(r.retire({cid, owner, beneficiary, site, consumption_market, claim}).code);
+          },
+          pyb::arg("cid"), pyb::arg("owner"), pyb::arg("beneficiary"), pyb::arg("site"), pyb::arg("consumption_market"),
+          pyb::arg("hourly"), pyb::arg("start_s") = 0, pyb::arg("end_s") = 0, pyb::arg("year") = 0)
+      .def(
+          "storage_charge",
+          [](Registry& r, const std::string& cid, const std::string& owner, const std::string& sid, std::int64_t start_s,
+             std::int64_t end_s) { return carbon::registry_code_name(r.storage_charge(cid, owner, sid, start_s, end_s).code); },
+          pyb::arg("cid"), pyb::arg("owner"), pyb::arg("storage_id"), pyb::arg("charge_start_s"), pyb::arg("charge_end_s"))
+      .def(
+          "storage_discharge_issue",
+          [](Registry& r, const std::string& sid, std::int64_t start_s, std::int64_t end_s, std::int64_t volume_wh,
+             const std::string& owner, std::int64_t metered) {
+            auto o = r.storage_discharge_issue(sid, start_s, end_s, volume_wh, owner, metered);
+            pyb::list issued;
+            for (const auto& x : o.value)
+              issued.append(pyb::make_tuple(x.id, x.volume_wh, x.source_cert, x.source_start_s, x.source_end_s));
+            return pyb::make_tuple(carbon::registry_code_name(o.code), issued);
+          },
+          pyb::arg("storage_id"), pyb::arg("start_s"), pyb::arg("end_s"), pyb::arg("volume_wh"), pyb::arg("owner"),
+          pyb::arg("metered_discharge_wh"))
+      .def("expire", &Registry::expire, pyb::arg("now_s"))
+      .def(
+          "apply", [](Registry& r, const std::string& op) { return unwrap(carbon::registry_apply_json(r, op)); }, pyb::arg("op_json"))
+      .def("state", [](const Registry& r) { return carbon::registry_state_json(r); })
+      .def("certificates",
+           [](const Registry& r) {
+             pyb::list rows;
+             for (const auto& c : r.certificates())
+               rows.append(pyb::make_tuple(c.id, c.device, c.market, c.technology, c.owner, c.start_s, c.end_s, c.vintage_year,
+                                           c.volume_wh, carbon::cert_status_name(c.status), c.parent, c.from_storage, c.beneficiary));
+             return rows;
+           })
+      .def_property_readonly("log_text", [](const Registry& r) { return pyb::str(r.log_text().data(), r.log_text().size()); })
+      .def_property_readonly("head_hash", &Registry::head_hash)
+      .def_property_readonly("operation_count", &Registry::operation_count)
+      .def_property_readonly("issued_wh", &Registry::issued_wh)
+      .def_property_readonly("sd_issued_wh", &Registry::sd_issued_wh)
+      .def("save", [](const Registry& r, const std::string& path) { unwrap(r.save(path)); }, pyb::arg("path"));
 }
 
 }  // namespace joule::py

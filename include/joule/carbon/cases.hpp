@@ -24,4 +24,16 @@ Result<std::string> run_case_json(std::string_view family, std::string_view inpu
 /// A whole case document: the family is read from its `family` field.
 Result<std::string> run_case_document(std::string_view case_json);
 
+class Registry;
+struct RegistrySetup;
+/// A registry setup from the `setup` object of a certificates case (accepted_markets, consumption_wh,
+/// storage, lifetime_s). Errors: malformed (with the field).
+Result<RegistrySetup> registry_setup_from_json(std::string_view setup_json);
+/// Applies one operation object of a certificates case ({"op": "issue", ...}) and returns
+/// {"op", "ok", "error", "result"} as JSON text; a business-rule rejection is ok=false with its
+/// code in "error", not an Error. Errors: malformed (not an operation: missing/wrong field).
+Result<std::string> registry_apply_json(Registry& reg, std::string_view op_json);
+/// The registry's state as JSON text: {"final_state": {...}, "claims_wh": {...}} (case layout).
+std::string registry_state_json(const Registry& reg);
+
 }  // namespace joule::carbon
