@@ -115,16 +115,16 @@ FeedResult Splitter::feed(std::span<const std::uint8_t> in) noexcept {
         if (b == '\n') state_ = State::after_ident;
         break;
       case State::data:
-        // Bulk path: copy up to the next "!", line end or "/" at once.
-        if (!after_newline_ || b != '/') {
-          std::size_t j = i;
-          while (j < n && in[j] != '!' && in[j] != '\n' && in[j] != '/') ++j;
+        // Bulk path: copy up to the next "!" or "/" at once; a line end matters only
+        // right before a "/" (a new identification), so it is read back from the input.
+        {
+          const std::size_t j = detail::find_either(in.data(), i, n, '!', '/');
           if (j > i) {
             if (!buf_.append(in.subspan(i, j - i))) {
               state_ = State::hunt;
               return dropped(j, Errc::buffer_too_small, "D0 readout longer than the splitter buffer", skipped);
             }
-            after_newline_ = false;
+            after_newline_ = in[j - 1] == '\n';
             i = j;
             break;
           }
