@@ -279,6 +279,140 @@ void interpret(Reading& r, const Groups& g) noexcept {
   set_value(r, g.at(0));
 }
 
+// ------------------------------------------------------------------ load profiles
+
+// "P.01" / "P.02" (IEC 62056-21 load profile, read with R5/R6 "P.01(from;to)"; the
+// layout of DIN 43863-3 / VDEW specification 2.1 §4.7 that meters implement):
+//   P.01(sYYMMDDhhmm[ss])(status)(period min)(n)(id 1)(unit 1)...(id n)(unit n)
+//   (value 1)...(value n)          <- one row per period
+// The header may be followed by another header (a status change or clock set starts a
+// new block; it is a new object). s is the season digit: 0 normal time, 1 summer time,
+// 2 UTC. The time stamp is the end of the first row's period; row k ends k periods later.
+bool is_load_profile(const Reading& r) noexcept {
+  return r.kind == ValueKind::profile && r.name.size() == 4 && r.name[0] == 'P' && r.name[1] == '.' &&
+         is_digit(r.name[2]) && is_digit(r.name[3]);
+}
+
+// The next "(...)" of `raw` from `pos`, or false at the end.
+bool next_group(std::string_view raw, std::size_t& pos, std::string_view& group) noexcept {
+  while (pos < raw.size() && raw[pos] != '(') ++pos;
+  if (pos >= raw.size()) return false;
+  std::size_t close = pos + 1;
+  while (close < raw.size() && raw[close] != ')') ++close;
+  if (close >= raw.size()) return false;  // decode_data_lines checked every group is closed
+  group = std::string_view(raw.data() + pos + 1, close - pos - 1);
+  pos = close + 1;
+  return true;
+}
+
+bool small_number(std::string_view s, std::uint32_t max, std::uint32_t& out) noexcept {
+  if (s.empty() || s.size() > 9 || !all_digits(s)) return false;
+  std::uint32_t v = 0;
+  for (char c : s) v = v * 10 + static_cast<std::uint32_t>(c - '0');
+  if (v > max) return false;
+  out = v;
+  return true;
+}
+
+// The header's time stamp: season digit + 10 or 12 digits, or 10/12 digits alone.
+bool profile_time(std::string_view s, Timestamp& out) noexcept {
+  char season = 0;
+  if ((s.size() == 11 || s.size() == 13) && all_digits(s)) {
+    season = s[0];
+    s = sub(s, 1);
+  }
+  if (season > '2' || !parse_text_time(s, out)) return false;
+  if (season == '0') out.dst = Timestamp::Dst::winter;
+  if (season == '1') out.dst = Timestamp::Dst::summer;
+  if (season == '2') {  // UTC: the offset is known
+    out.has_offset = true;
+    out.offset_min = 0;
+    auto utc = to_unix_seconds(out.civil, 0);
+    out.has_utc = utc.has_value();
+    out.utc_s = utc ? *utc : 0;
+  }
+  return true;
+}
+
+// One Reading per value of every row, after the header reading: id and unit from the
+// header, capture time = header time + row * period. The header reading keeps kind profile
+// with count = rows. A header that is not of this layout is left as it is (count 0).
+Result<void> expand_load_profile(Reading& header, Telegram& out) noexcept {
+  constexpr std::uint32_t kMaxColumns = 64;
+  std::string_view raw = header.raw;
+  std::size_t pos = 0;
+  std::string_view g[4];
+  for (auto& x : g)
+    if (!next_group(raw, pos, x)) return {};
+  Timestamp start;
+  std::uint32_t period_min = 0;
+  std::uint32_t columns = 0;
+  if (!profile_time(g[0], start) || !small_number(g[2], 24 * 60, period_min) || period_min == 0 ||
+      !small_number(g[3], kMaxColumns, columns) || columns == 0)
+    return {};
+  std::uint32_t status = 0;
+  bool has_status = !g[1].empty() && g[1].size() <= 8;
+  for (char c : g[1]) {
+    const int h = hex_value(static_cast<std::uint8_t>(c));
+    if (h < 0) has_status = false;
+    else status = status << 4 | static_cast<std::uint32_t>(h);
+  }
+  // Ids and units of the columns: kept as positions, read again per row (no table needed).
+  const std::size_t columns_at = pos;
+  std::string_view id, unit;
+  for (std::uint32_t c = 0; c < columns; ++c)
+    if (!next_group(raw, pos, id) || !next_group(raw, pos, unit)) return {};
+
+  header.has_capture_time = true;
+  header.capture_time = start;
+  header.has_status = has_status;
+  header.status = status;
+
+  // A naive local time line for the arithmetic (no zone is sent; UTC when season is 2).
+  auto base = to_unix_seconds(start.civil, 0);
+  if (!base) return {};
+  std::uint32_t rows = 0;
+  std::uint32_t col = 0;
+  std::size_t col_pos = columns_at;
+  std::string_view value;
+  while (next_group(raw, pos, value)) {
+    if (col == 0) col_pos = columns_at;
+    (void)next_group(raw, col_pos, id);
+    (void)next_group(raw, col_pos, unit);
+    JOULE_RETURN_IF_ERROR(out.readings.push_back(kBlankReading));
+    Reading& r = out.readings.back();
+    r.name = trim(id);
+    if (!fast_obis(r.name, r.obis)) {
+      auto code = ObisCode::parse(r.name);
+      if (code) r.obis = *code;
+    }
+    r.raw = std::string_view(value.data() - 1, value.size() + 2);
+    r.has_status = has_status;
+    r.status = status;
+    r.has_capture_time = true;
+    Timestamp t = start;
+    const std::int64_t at = *base + static_cast<std::int64_t>(rows) * period_min * 60;
+    t.civil = civil_from_unix_seconds(at);
+    if (t.has_utc) t.utc_s = at;
+    r.capture_time = t;
+    auto d = Decimal::parse(trim(value));
+    if (d) {
+      r.kind = ValueKind::number;
+      r.number = *d;
+      r.unit_text = trim(unit);
+      set_unit(r);
+    } else {
+      set_value(r, value);  // "" (no value for this period), or text as sent
+    }
+    if (++col == columns) {
+      col = 0;
+      ++rows;
+    }
+  }
+  header.count = rows + (col != 0 ? 1 : 0);
+  return {};
+}
+
 }  // namespace
 
 bool is_dsmr_time(std::string_view s) noexcept {
@@ -320,8 +454,11 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
   Groups group_store[2];
   int cur = 0;
   Groups* prev_groups_ptr = &group_store[1];
-  auto finish = [&]() noexcept {
-    if (prev != nullptr) interpret(*prev, *prev_groups_ptr);
+  auto finish = [&]() noexcept -> Result<void> {
+    if (prev == nullptr) return {};
+    interpret(*prev, *prev_groups_ptr);
+    if (is_load_profile(*prev)) return expand_load_profile(*prev, out);
+    return {};
   };
   bool line_start = true;
   bool any_amp = false;  // some group holds "&": run the multi-value pass
@@ -365,7 +502,7 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
       i = j;
       continue;
     }
-    finish();
+    JOULE_RETURN_IF_ERROR(finish());
     Groups& groups = group_store[cur];
     groups.n = 0;
     std::size_t k = j;
@@ -404,7 +541,7 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
     i = k;
     line_start = false;
   }
-  finish();
+  JOULE_RETURN_IF_ERROR(finish());
 
   // Extra values of IEC 62056-21 multi-value data sets "9.4(088*C&082*C)" become
   // readings of the same id with group 1, 2, ... (the first stays group 0).
