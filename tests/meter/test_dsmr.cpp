@@ -421,3 +421,18 @@ TEST_CASE("iec62056-21: a P.01 header of another layout stays one profile readin
   CHECK(rs[0].kind == ValueKind::profile);
   CHECK(rs[0].count == 0);
 }
+
+TEST_CASE("iec62056-21: P.01 load profile in the JSON schema (CLI/Python output)") {
+  const std::string f = load_profile_readout();
+  auto r = decode(std::span(reinterpret_cast<const std::uint8_t*>(f.data()), f.size()), {.protocol = Protocol::iec62056_21});
+  REQUIRE(r);
+  REQUIRE(r->telegrams.size() == 1);
+  const json j = json::parse(to_json(r->telegrams[0]));
+  REQUIRE(j["values"].size() == 16);
+  CHECK(j["values"][0]["id"] == "P.01");
+  CHECK(j["values"][0]["rows"] == 3);
+  CHECK(j["values"][5]["id"] == "1.5.0");
+  CHECK(j["values"][5]["unit"] == "kW");
+  CHECK(j["values"][5]["timestamp"] == "2017-08-01T00:30:00");
+  CHECK(j["values"][5]["value"] == 0.612);
+}
