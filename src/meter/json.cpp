@@ -190,7 +190,11 @@ std::string to_json(const DecodedTelegram& t) {
       json raw = json::array();
       for (auto g : groups) raw.push_back(str(g));
       v["raw"] = raw;
-      if (r.kind == ValueKind::profile) v["buffer"] = buffer_json(groups);
+      // IEC 62056-21 load profiles (P.01) are expanded into readings of their own by the
+      // decoder; their header says how many rows followed.
+      const bool load_profile = r.name.size() == 4 && r.name[0] == 'P' && r.name[1] == '.';
+      if (r.kind == ValueKind::profile && load_profile) v["rows"] = r.count;
+      else if (r.kind == ValueKind::profile) v["buffer"] = buffer_json(groups);
     } else if (r.has_raw_integer) {
       v["raw"] = r.raw_integer;
       v["scale"] = static_cast<int>(r.scaler);

@@ -1,10 +1,12 @@
 // Fuzzes the IEC 62056-21 splitter, decoder and mode C session. Mode (first byte): bit 0 =
 // recompute the BCC after the first ETX so the fuzzer gets past it; bits 1-6 = chunk size.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "joule/meter/iec62056_21.hpp"
@@ -50,9 +52,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)iec62056_21::decode(t, whole);
 
   // The session, answered with the fuzzer's bytes.
+  // One input byte picks readout, programming mode (with commands) or mode E.
+  const std::uint8_t mode = in.empty() ? 0 : in[0] % 3;
   static std::uint8_t rx[1024];
-  iec62056_21::ModeCSession s{rx, {.max_baud = 9600}};
+  iec62056_21::ModeCSession s{rx, {.max_baud = 9600, .mode_control = mode == 1 ? '1' : '0', .hdlc_if_offered = mode == 2}};
   auto step = s.start();
+  int commands = 0;
   for (int guard = 0; guard < 64 && step.action != iec62056_21::Action::done && step.action != iec62056_21::Action::failed;
        ++guard) {
     switch (step.action) {
@@ -66,6 +71,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           step = s.on_received(piece);
         }
         break;
+      case iec62056_21::Action::ready: {
+        // Programming mode: read, write, then break.
+        static constexpr iec62056_21::Command kOrder[] = {iec62056_21::Command::p1, iec62056_21::Command::r1,
+                                                          iec62056_21::Command::w1, iec62056_21::Command::b0};
+        const auto c = kOrder[std::min(commands++, 3)];
+        step = s.command(c, c == iec62056_21::Command::b0 ? std::string_view{} : std::string_view("1.8.0()"));
+        break;
+      }
       default: break;
     }
   }

@@ -398,3 +398,55 @@ TEST_CASE("dlms: decoding allocates nothing") {
   REQUIRE(rs.size() == 1);
   CHECK(rs[0].number == joule::Decimal(256, 0));
 }
+
+TEST_CASE("dlms: float32/float64 values and a body wrapped in an octet string") {
+  using joule::meter::Reading;
+  using joule::meter::Telegram;
+  // {OBIS, float32 230.1, {scaler 0, V}}, {OBIS, float64 0.1 with scaler 3, Wh},
+  // {OBIS, float32 -49.98}, {OBIS, float64 12345.678}, {OBIS, float32 1.5}
+  const std::vector<std::uint8_t> body = {
+      0x02, 0x05,
+      0x02, 0x03, 0x09, 0x06, 1, 0, 32, 7, 0, 0xFF, 0x17, 0x43, 0x66, 0x19, 0x9A, 0x02, 0x02, 0x0F, 0x00, 0x16, 35,
+      0x02, 0x03, 0x09, 0x06, 1, 0, 1, 8, 0, 0xFF, 0x18, 0x3F, 0xB9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9A, 0x02, 0x02,
+      0x0F, 0x03, 0x16, 30,
+      0x02, 0x02, 0x09, 0x06, 1, 0, 2, 7, 0, 0xFF, 0x17, 0xC2, 0x47, 0xEB, 0x85,
+      0x02, 0x02, 0x09, 0x06, 1, 0, 2, 8, 0, 0xFF, 0x18, 0x40, 0xC8, 0x1C, 0xD6, 0xC8, 0xB4, 0x39, 0x58,
+      0x02, 0x02, 0x09, 0x06, 1, 0, 31, 7, 0, 0xFF, 0x17, 0x3F, 0xC0, 0x00, 0x00};
+  auto check = [](const joule::FixedVector<Reading, 16>& rs) {
+    REQUIRE(rs.size() == 5);
+    CHECK(rs[0].number == joule::Decimal(2301, -1));  // the shortest decimal of the float nearest 230.1
+    CHECK(rs[0].unit == joule::Unit::volt);
+    CHECK_FALSE(rs[0].has_raw_integer);
+    CHECK(rs[1].number == joule::Decimal(1, 2));  // 0.1 * 10^3
+    CHECK(rs[1].unit == joule::Unit::watt_hour);
+    CHECK(rs[2].number == joule::Decimal(-4998, -2));
+    CHECK(rs[3].number == joule::Decimal(12345678, -3));
+    CHECK(rs[4].number == joule::Decimal(15, -1));
+  };
+  std::vector<std::uint8_t> apdu = {0x0F, 0x00, 0x00, 0x00, 0x07, 0x00};
+  apdu.insert(apdu.end(), body.begin(), body.end());
+  {
+    joule::FixedVector<Reading, 16> rs;
+    Telegram t{rs};
+    auto st = joule::meter::dlms::decode_apdu(apdu, t);
+    REQUIRE_MESSAGE(st.has_value(), std::string(st ? "" : st.error().message));
+    check(rs);
+  }
+  {
+    // The same structure wrapped in an octet string (09 len ...).
+    std::vector<std::uint8_t> wrapped = {0x0F, 0x00, 0x00, 0x00, 0x08, 0x00, 0x09, static_cast<std::uint8_t>(body.size())};
+    wrapped.insert(wrapped.end(), body.begin(), body.end());
+    joule::FixedVector<Reading, 16> rs;
+    Telegram t{rs};
+    auto st = joule::meter::dlms::decode_apdu(wrapped, t);
+    REQUIRE_MESSAGE(st.has_value(), std::string(st ? "" : st.error().message));
+    check(rs);
+  }
+  {
+    // An octet string that is not A-XDR stays a manufacturer payload (unsupported).
+    const std::vector<std::uint8_t> opaque = {0x0F, 0x00, 0x00, 0x00, 0x09, 0x00, 0x09, 0x04, 0x02, 0x07, 0xAA, 0xBB};
+    joule::FixedVector<Reading, 16> rs;
+    Telegram t{rs};
+    CHECK(joule::meter::dlms::decode_apdu(opaque, t).error().code == joule::Errc::unsupported);
+  }
+}

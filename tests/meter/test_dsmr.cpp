@@ -325,3 +325,114 @@ TEST_CASE("encrypted P1 (general-glo-ciphering, AES-128-GCM): decrypt, wrong key
   REQUIRE_FALSE(nk);
   CHECK(nk.error().code == Errc::invalid_argument);
 }
+
+// ------------------------------------------------------------------ IEC 62056-21 load profiles
+
+namespace {
+// A P.01 readout laid out as DIN 43863-3 / VDEW 2.1 §4.7 and the meter manuals describe it
+// (reproduced by hand: the test data has no captured profile). Two blocks: the second
+// header (status 08: clock set) starts a new block at 01:00. With STX, ETX and the BCC.
+std::string load_profile_readout() {
+  std::string data =
+      "P.01(1170801001500)(00)(15)(4)(1.5.0)(kW)(2.5.0)(kW)(5.5.0)(kvar)(8.5.0)(kvar)\r\n"
+      "(0.576)(0.000)(0.012)(0.000)\r\n"
+      "(0.612)(0.000)(0.010)(0.000)\r\n"
+      "(0.590)()(0.011)(0.000)\r\n"
+      "P.01(2170801010000)(08)(15)(2)(1.5.0)(kW)(2.5.0)(kW)\r\n"
+      "(0.601)(0.002)\r\n"
+      "!\r\n\x03";
+  std::string frame = "/EMH5\\@01LZQJL0014F\r\n\x02" + data;
+  frame += static_cast<char>(iec62056_21::bcc(std::span<const std::uint8_t>(
+      reinterpret_cast<const std::uint8_t*>(data.data()), data.size())));
+  return frame;
+}
+}  // namespace
+
+TEST_CASE("iec62056-21: P.01 load profile rows become readings with capture times") {
+  const std::string f = load_profile_readout();
+  const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(f.data()), f.size());
+  // Through the splitter (BCC checked) and the decoder.
+  std::uint8_t buf[1024];
+  iec62056_21::Splitter split{buf};
+  const auto r = split.feed(bytes);
+  REQUIRE(r.status == FeedStatus::frame);
+  FixedVector<Reading, 64> rs;
+  Telegram t{rs};
+  REQUIRE(iec62056_21::decode(r.frame, t).has_value());
+  // Header 1 + 3 rows x 4 values, header 2 + 1 row x 2 values.
+  REQUIRE(rs.size() == 1 + 12 + 1 + 2);
+  const Reading& h1 = rs[0];
+  CHECK(h1.kind == ValueKind::profile);
+  CHECK(h1.count == 3);
+  CHECK(h1.has_status);
+  CHECK(h1.status == 0);
+  CHECK(h1.capture_time.civil.hour == 0);
+  CHECK(h1.capture_time.civil.minute == 15);
+  CHECK(h1.capture_time.dst == Timestamp::Dst::summer);
+  CHECK_FALSE(h1.capture_time.has_utc);  // season 1: local summer time of an unknown zone
+
+  // Row 2, column 1: 1.5.0 = 0.612 kW at 00:30.
+  const Reading& v = rs[1 + 4];
+  CHECK(v.obis == *ObisCode::parse("1.5.0"));
+  CHECK(v.name == "1.5.0");
+  CHECK(v.kind == ValueKind::number);
+  CHECK(v.number == Decimal(612, -3));
+  CHECK(v.unit == Unit::watt);
+  CHECK(v.unit_exponent == 3);
+  CHECK(v.unit_text == "kW");
+  CHECK(v.has_capture_time);
+  CHECK(v.capture_time.civil.year == 2017);
+  CHECK(v.capture_time.civil.month == 8);
+  CHECK(v.capture_time.civil.day == 1);
+  CHECK(v.capture_time.civil.hour == 0);
+  CHECK(v.capture_time.civil.minute == 30);
+  CHECK(v.raw == "(0.612)");
+  // Row 2, column 3: 5.5.0 kvar.
+  CHECK(rs[1 + 4 + 2].name == "5.5.0");
+  CHECK(rs[1 + 4 + 2].unit == Unit::var);
+  CHECK(rs[1 + 4 + 2].number == Decimal(10, -3));
+  // Row 3, column 2 was sent empty: a reading without a value, still with its time.
+  const Reading& empty = rs[1 + 8 + 1];
+  CHECK(empty.name == "2.5.0");
+  CHECK(empty.kind == ValueKind::none);
+  CHECK(empty.capture_time.civil.minute == 45);
+
+  // Second block: season 2 (UTC) -> UTC known; status 08 on every value.
+  const Reading& h2 = rs[13];
+  CHECK(h2.kind == ValueKind::profile);
+  CHECK(h2.count == 1);
+  CHECK(h2.status == 8);
+  CHECK(h2.capture_time.has_utc);
+  const Reading& last = rs[15];
+  CHECK(last.name == "2.5.0");
+  CHECK(last.number == Decimal(2, -3));
+  CHECK(last.status == 8);
+  CHECK(last.capture_time.has_utc);
+  CHECK(last.capture_time.utc_s == 1501549200);  // 2017-08-01T01:00:00Z
+}
+
+TEST_CASE("iec62056-21: a P.01 header of another layout stays one profile reading") {
+  const std::string f = "/ABC5XYZ\r\n\x02P.01(garbage)(x)\r\n(1)(2)\r\n!\r\n";
+  FixedVector<Reading, 16> rs;
+  Telegram t{rs};
+  REQUIRE(iec62056_21::decode(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(f.data()), f.size()), t)
+              .has_value());
+  REQUIRE(rs.size() == 1);
+  CHECK(rs[0].kind == ValueKind::profile);
+  CHECK(rs[0].count == 0);
+}
+
+TEST_CASE("iec62056-21: P.01 load profile in the JSON schema (CLI/Python output)") {
+  const std::string f = load_profile_readout();
+  auto r = decode(std::span(reinterpret_cast<const std::uint8_t*>(f.data()), f.size()), {.protocol = Protocol::iec62056_21});
+  REQUIRE(r);
+  REQUIRE(r->telegrams.size() == 1);
+  const json j = json::parse(to_json(r->telegrams[0]));
+  REQUIRE(j["values"].size() == 16);
+  CHECK(j["values"][0]["id"] == "P.01");
+  CHECK(j["values"][0]["rows"] == 3);
+  CHECK(j["values"][5]["id"] == "1.5.0");
+  CHECK(j["values"][5]["unit"] == "kW");
+  CHECK(j["values"][5]["timestamp"] == "2017-08-01T00:30:00");
+  CHECK(j["values"][5]["value"] == 0.612);
+}

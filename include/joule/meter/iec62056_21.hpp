@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <type_traits>
 #include <string_view>
 
 #include "joule/core/result.hpp"
@@ -40,8 +41,21 @@ inline constexpr std::uint8_t kStx = 0x02, kEtx = 0x03, kEot = 0x04, kAck = 0x06
 
 /// Block check character: XOR of `bytes` (the caller passes the bytes after STX/SOH up to and including ETX/EOT).
 constexpr std::uint8_t bcc(std::span<const std::uint8_t> bytes) noexcept {
-  std::uint8_t x = 0;
-  for (auto b : bytes) x ^= b;
+  std::size_t i = 0;
+  std::uint64_t w = 0;
+  if (!std::is_constant_evaluated()) {
+    // Eight bytes per step, folded at the end (XOR does not care about byte order).
+    for (; i + 8 <= bytes.size(); i += 8) {
+      std::uint64_t v;
+      __builtin_memcpy(&v, bytes.data() + i, 8);
+      w ^= v;
+    }
+    w ^= w >> 32;
+    w ^= w >> 16;
+    w ^= w >> 8;
+  }
+  auto x = static_cast<std::uint8_t>(w);
+  for (; i < bytes.size(); ++i) x ^= bytes[i];
   return x;
 }
 
@@ -101,8 +115,30 @@ enum class Action : std::uint8_t {
   send,      ///< write `bytes` to the line (at the current baud rate), then call on_sent()
   set_baud,  ///< switch the UART to `baud` (7E1), then call on_baud_set()
   receive,   ///< read bytes (give up after `timeout_ms`), pass them to on_received() or call on_timeout()
-  done,      ///< readout complete: readout() holds ident + data message (decode() it)
+  done,      ///< readout complete: readout() holds ident + data message (decode() it); in mode E
+             ///< (hdlc_mode()) the line now speaks HDLC at data_baud(): hand it to dlms::HdlcSplitter
   failed,    ///< `error` says why; start() again to retry
+  ready,     ///< programming mode: the meter waits for a command; call command() (reply() holds the last answer)
+};
+
+/// Command message identifiers of programming mode (IEC 62056-21:2002 §6.3.6, Table 3):
+/// P password (1: operand is the password, 2: operand is the password encrypted with the
+/// meter's seed), W write and R read (1: ASCII data, 2: formatted data), B0 break (sign off).
+enum class Command : std::uint8_t { p1, p2, w1, w2, r1, r2, b0 };
+
+/// Writes the command message "SOH C D STX data ETX BCC" ("SOH B0 ETX BCC" for b0, whose
+/// data must be empty) into `out` and returns its length. The BCC is the XOR of every byte
+/// after SOH up to and including ETX (§6.3.6). Errors: buffer_too_small, invalid_argument
+/// (data holding a control character or data given to b0).
+Result<std::size_t> build_command(Command c, std::string_view data, std::span<std::uint8_t> out) noexcept;
+
+/// What the meter answered to a programming-mode command (ModeCSession::reply_kind()).
+enum class Reply : std::uint8_t {
+  none = 0,
+  ack,      ///< ACK: command accepted (password right, write done)
+  nak,      ///< NAK: repeat the command (BCC error at the meter); after the third one give up
+  data,     ///< a data message "STX data ETX BCC": reply() holds the data, e.g. "(000285.4*kWh)" or "(ERxx)"
+  operand,  ///< the password request "SOH P0 STX (operand) ETX BCC": reply() holds "(operand)"
 };
 
 /// One instruction of the session.
@@ -119,6 +155,9 @@ struct SessionOptions {
   std::string_view address{};   ///< device address for "/?address!" (up to 32 chars, §6.3.1); empty = any meter
   std::uint32_t max_baud = 19200;  ///< never switch above this rate
   char mode_control = '0';      ///< Y of the option select: '0' data readout, '1' programming mode (§6.3.3)
+  /// Mode E: when the identification announces HDLC ("/XXXZ\2...", enhanced identification,
+  /// Annex E), select it ("ACK 2 Z 1 CR LF") and end with Action::done and hdlc_mode().
+  bool hdlc_if_offered = false;
 };
 
 /// The mode C (and B, A) readout handshake of IEC 62056-21 §6.4.3 as a state machine.
@@ -126,7 +165,7 @@ class ModeCSession {
  public:
   /// `rx_buffer` receives the identification and the data message (bounded).
   ModeCSession(std::span<std::uint8_t> rx_buffer, const SessionOptions& options = {}) noexcept
-      : split_(rx_buffer), options_(options) {}
+      : split_(rx_buffer), rx_(rx_buffer), options_(options) {}
 
   /// Begins (or restarts) a session: set 300 baud, then send the request message.
   Step start() noexcept;
@@ -136,6 +175,15 @@ class ModeCSession {
   Step on_received(std::span<const std::uint8_t> bytes) noexcept;
   /// The receive timed out: failed with Errc::incomplete.
   Step on_timeout() noexcept;
+  /// Programming mode (after Action::ready): sends a command message (see build_command);
+  /// the session then receives the answer and returns to Action::ready. b0 ends the session
+  /// (Action::done, no answer expected). Errors (failed): invalid_argument, buffer_too_small.
+  Step command(Command c, std::string_view data = {}) noexcept;
+  /// Programming mode: the kind of the last answer and its data (see Reply).
+  Reply reply_kind() const noexcept { return reply_kind_; }
+  std::string_view reply() const noexcept { return reply_; }
+  /// Mode E was selected: the line speaks HDLC (IEC 62056-46) at data_baud() from now on.
+  bool hdlc_mode() const noexcept { return hdlc_; }
 
   /// The identification line as received (without "/" and CR LF).
   std::string_view identification() const noexcept { return {ident_, ident_len_}; }
@@ -146,14 +194,21 @@ class ModeCSession {
 
  private:
   enum class Phase : std::uint8_t {
-    idle, set_initial_baud, send_request, wait_ident, send_ack, switch_baud, wait_data, done, failed
+    idle, set_initial_baud, send_request, wait_ident, send_ack, switch_baud, wait_data, done, failed,
+    wait_operand, ready, send_command, wait_reply, send_break
   };
   Step current() noexcept;
   Step failure(Errc code, const char* msg) noexcept;
+  Step receive_reply(std::span<const std::uint8_t> in) noexcept;
   Splitter split_;
+  std::span<std::uint8_t> rx_;  // the same buffer: programming-mode answers are collected here
+  std::size_t rx_len_ = 0;
   SessionOptions options_;
   Phase phase_ = Phase::idle;
-  std::uint8_t tx_[40] = {};
+  Reply reply_kind_ = Reply::none;
+  std::string_view reply_{};
+  bool hdlc_ = false;
+  std::uint8_t tx_[128] = {};
   std::size_t tx_len_ = 0;
   char ident_[40] = {};
   std::size_t ident_len_ = 0;

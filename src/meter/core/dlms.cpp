@@ -1,6 +1,7 @@
 // DLMS/COSEM push telegrams: HDLC, M-Bus wrapping, APDUs, A-XDR, ciphering, list formats.
 #include "joule/meter/dlms.hpp"
 
+#include <bit>
 #include <limits>
 #include <string_view>
 
@@ -467,6 +468,40 @@ int implicit_scaler(ListFamily f, const ObisCode& o) noexcept {
   return 0;
 }
 
+// A-XDR float32/float64 (tags 23/24, IEEE 754, big-endian) as the shortest decimal that reads
+// back as the same binary value: a meter's float register holds the binary nearest to the
+// decimal it measured or was set to, and that decimal is the shortest one that rounds to it.
+// Tried with 1..9 (float32) or 1..15 (float64) significant digits in double arithmetic,
+// exact for these digit counts (the mantissa stays below 2^53 and 10^k is exact for k <= 22);
+// a float64 that needs 16 or 17 digits gets 17, rounded in double. NaN, infinities and
+// magnitudes outside 1e-22..1e22 are not mapped (out_of_range).
+Result<Decimal> float_decimal(double v, bool single) noexcept {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  if (v != v) return fail(Errc::out_of_range, "DLMS float is NaN");
+  if (v == 0) return Decimal(0, 0);
+  const bool neg = v < 0;
+  const double a = neg ? -v : v;
+  if (!(a >= 1e-22 && a < 1e22)) return fail(Errc::out_of_range, "DLMS float beyond 1e-22..1e22");
+  int e = 0;  // 10^e <= a < 10^(e+1)
+  while (e < 22 && a >= kPow10[e + 1]) ++e;
+  while (e > -22 && a < (e >= 0 ? kPow10[e] : 1.0 / kPow10[-e])) --e;
+  const int max_digits = single ? 9 : 17;
+  for (int p = 1; p <= max_digits; ++p) {
+    if (!single && p > 15 && p < 17) continue;
+    const int sc = p - 1 - e;  // value = m * 10^-sc
+    if (sc > 22 || sc < -22) continue;
+    const double x = sc >= 0 ? a * kPow10[sc] : a / kPow10[-sc];
+    if (x >= 9.2e18) continue;
+    const auto m = static_cast<std::int64_t>(x + 0.5);
+    const double back = sc >= 0 ? static_cast<double>(m) / kPow10[sc] : static_cast<double>(m) * kPow10[-sc];
+    const bool same = single ? static_cast<float>(back) == static_cast<float>(a) : back == a;
+    if ((same || p == max_digits) && -sc >= -Decimal::kMaxExponent && -sc <= Decimal::kMaxExponent)
+      return Decimal(neg ? -m : m, -sc);
+  }
+  return fail(Errc::out_of_range, "DLMS float has no decimal form within 17 digits");
+}
+
 Result<void> emit(Ctx& c, const ObisCode& obis, const Node& v, bool has_su, int scaler, Unit unit) noexcept {
   Reading r;
   r.id_kind = IdKind::obis;
@@ -495,10 +530,25 @@ Result<void> emit(Ctx& c, const ObisCode& obis, const Node& v, bool has_su, int 
       r.kind = v.tag == kVisibleString || v.tag == kUtf8String || printable(s) ? ValueKind::text : ValueKind::octets;
       r.text = std::string_view(reinterpret_cast<const char*>(s.data()), s.size());
     }
+  } else if (v.tag == kFloat32 || v.tag == kFloat64) {
+    std::uint64_t bits = 0;
+    for (std::size_t i = 0; i < v.len; ++i) bits = (bits << 8) | c.apdu[v.off + i];
+    const double x = v.tag == kFloat32 ? static_cast<double>(std::bit_cast<float>(static_cast<std::uint32_t>(bits)))
+                                       : std::bit_cast<double>(bits);
+    auto d = float_decimal(x, v.tag == kFloat32);
+    if (!d) return {};  // NaN, infinite or extreme: not mapped
+    const int exponent = d->exponent() + scaler;
+    if (exponent < -Decimal::kMaxExponent || exponent > Decimal::kMaxExponent)
+      return fail(Errc::out_of_range, "DLMS scaler beyond +-40", Where::byte(v.off));
+    r.kind = ValueKind::number;
+    r.scaler = static_cast<std::int8_t>(scaler);
+    r.number = Decimal(d->mantissa(), exponent);
+    r.unit = unit;
+    r.unit_text = unit_symbol(unit);
   } else if (v.tag == kNull) {
     r.kind = ValueKind::none;
   } else {
-    return {};  // floats, dates, times, nested data: not mapped to a reading
+    return {};  // dates, times, nested data: not mapped to a reading
   }
   if (r.kind == ValueKind::text && obis == ObisCode(0, 0, 96, 1, 0) && c.out.identifier.empty()) c.out.identifier = r.text;
   if (r.kind == ValueKind::time && obis == ObisCode(0, 0, 1, 0, 0) && !c.out.has_timestamp) {
@@ -698,7 +748,27 @@ Result<void> decode_notification(std::span<const std::uint8_t> a, Telegram& out)
   pos += dlen;
   Tree tree;
   const std::size_t root = 0;
+  const std::size_t body_at = pos;
   JOULE_RETURN_IF_ERROR(parse_data(a, pos, tree, 0));
+  // Some meters wrap the body in an octet string: when its content is itself one complete
+  // A-XDR array or structure, that is the body.
+  if (tree.nodes[root].tag == kOctetString && tree.nodes[root].len >= 2) {
+    const std::size_t inner = tree.nodes[root].off;
+    const std::size_t inner_end = inner + tree.nodes[root].len;
+    if (a[inner] == kStructure || a[inner] == kArray) {
+      tree.size = 0;  // the tree is reused (it is large for a microcontroller's stack)
+      std::size_t ipos = inner;
+      auto ok = parse_data(a.first(inner_end), ipos, tree, 0);
+      if (ok && ipos == inner_end) {
+        Ctx c{a, tree, out};
+        return map_body(c, root);
+      }
+      // Not A-XDR after all: the octet string is the body (parsed again, it parsed before).
+      tree.size = 0;
+      std::size_t again = body_at;
+      JOULE_RETURN_IF_ERROR(parse_data(a, again, tree, 0));
+    }
+  }
   Ctx c{a, tree, out};
   return map_body(c, root);
 }

@@ -49,8 +49,7 @@ FeedResult Splitter::feed(std::span<const std::uint8_t> in) noexcept {
       case State::body: {
         // Bulk path: copy up to the next "!" or "/" at once.
         {
-          std::size_t j = i;
-          while (j < n && in[j] != '!' && in[j] != '/') ++j;
+          const std::size_t j = detail::find_either(in.data(), i, n, '!', '/');
           const std::size_t run = j - i;
           if (run > 0) {
             if (!buf_.append(in.subspan(i, run))) {
@@ -141,8 +140,7 @@ Result<void> decode(std::span<const std::uint8_t> t, Telegram& out, const Decode
     ++k;
   }
   if (digits > 0) {
-    const std::uint16_t want = crc16_arc(t.subspan(start, bang - start + 1));
-    if (options.verify_crc && want != crc)
+    if (options.verify_crc && crc16_arc(t.subspan(start, bang - start + 1)) != crc)
       return fail(Errc::checksum_mismatch, "P1 telegram CRC16 does not match", Where::byte(bang + 1));
     out.has_crc = true;
     out.crc = crc;

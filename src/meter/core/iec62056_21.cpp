@@ -115,16 +115,16 @@ FeedResult Splitter::feed(std::span<const std::uint8_t> in) noexcept {
         if (b == '\n') state_ = State::after_ident;
         break;
       case State::data:
-        // Bulk path: copy up to the next "!", line end or "/" at once.
-        if (!after_newline_ || b != '/') {
-          std::size_t j = i;
-          while (j < n && in[j] != '!' && in[j] != '\n' && in[j] != '/') ++j;
+        // Bulk path: copy up to the next "!" or "/" at once; a line end matters only
+        // right before a "/" (a new identification), so it is read back from the input.
+        {
+          const std::size_t j = detail::find_either(in.data(), i, n, '!', '/');
           if (j > i) {
             if (!buf_.append(in.subspan(i, j - i))) {
               state_ = State::hunt;
               return dropped(j, Errc::buffer_too_small, "D0 readout longer than the splitter buffer", skipped);
             }
-            after_newline_ = false;
+            after_newline_ = in[j - 1] == '\n';
             i = j;
             break;
           }
@@ -240,13 +240,20 @@ Step ModeCSession::current() noexcept {
       break;
     case Phase::send_request:
     case Phase::send_ack:
+    case Phase::send_command:
+    case Phase::send_break:
       s.action = Action::send;
       s.bytes = {tx_, tx_len_};
       break;
     case Phase::wait_ident:
     case Phase::wait_data:
+    case Phase::wait_operand:
+    case Phase::wait_reply:
       s.action = Action::receive;
       s.timeout_ms = kResponseTimeoutMs;
+      break;
+    case Phase::ready:
+      s.action = Action::ready;
       break;
     case Phase::switch_baud:
       // §6.4.3 mode C: both sides switch after the acknowledgement; the meter does so
@@ -273,6 +280,10 @@ Step ModeCSession::start() noexcept {
   ident_done_ = false;
   readout_ = {};
   data_baud_ = 300;
+  rx_len_ = 0;
+  reply_kind_ = Reply::none;
+  reply_ = {};
+  hdlc_ = false;
   // Request message "/?" device-address "!" CR LF (§6.3.1); address <= 32 characters.
   if (options_.address.size() > 32) return failure(Errc::invalid_argument, "device address longer than 32 characters");
   tx_len_ = 0;
@@ -288,13 +299,22 @@ Step ModeCSession::start() noexcept {
 
 Step ModeCSession::on_baud_set() noexcept {
   if (phase_ == Phase::set_initial_baud) phase_ = Phase::send_request;
-  else if (phase_ == Phase::switch_baud) phase_ = Phase::wait_data;
+  else if (phase_ == Phase::switch_baud) {
+    if (hdlc_) phase_ = Phase::done;  // mode E: the HDLC side takes over the line
+    else phase_ = options_.mode_control == '1' ? Phase::wait_operand : Phase::wait_data;
+  }
   return current();
 }
 
 Step ModeCSession::on_sent() noexcept {
   if (phase_ == Phase::send_request) phase_ = Phase::wait_ident;
   else if (phase_ == Phase::send_ack) phase_ = Phase::switch_baud;
+  else if (phase_ == Phase::send_command) {
+    rx_len_ = 0;
+    phase_ = Phase::wait_reply;
+  } else if (phase_ == Phase::send_break) {
+    phase_ = Phase::done;  // §6.3.6: the meter answers a break with nothing
+  }
   return current();
 }
 
@@ -309,6 +329,8 @@ Step ModeCSession::on_timeout() noexcept {
     return failure(Errc::incomplete, "no complete data message before the timeout");
   }
   if (phase_ == Phase::wait_ident) return failure(Errc::incomplete, "no identification message before the timeout");
+  if (phase_ == Phase::wait_operand) return failure(Errc::incomplete, "no password request after the option select");
+  if (phase_ == Phase::wait_reply) return failure(Errc::incomplete, "no answer to the command before the timeout");
   return current();
 }
 
@@ -339,14 +361,17 @@ Step ModeCSession::on_received(std::span<const std::uint8_t> in) noexcept {
     const std::uint32_t offered = baud_from_char(z);
     if (z >= '0' && z <= '6') {
       // Mode C (§6.4.3): acknowledge with ACK '0' Z Y CR LF at the highest rate both allow.
+      // Mode E (Annex E): an identification "/XXXZ\2..." offers HDLC; ACK '2' Z '1' selects it.
+      const bool offers_hdlc = ident_len_ >= 6 && ident_[4] == '\\' && ident_[5] == '2';
+      hdlc_ = options_.hdlc_if_offered && offers_hdlc;
       char zc = z;
       while (zc > '0' && baud_from_char(zc) > options_.max_baud) --zc;
       data_baud_ = baud_from_char(zc);
       tx_len_ = 0;
       tx_[tx_len_++] = kAck;
-      tx_[tx_len_++] = '0';
+      tx_[tx_len_++] = hdlc_ ? '2' : '0';
       tx_[tx_len_++] = static_cast<std::uint8_t>(zc);
-      tx_[tx_len_++] = static_cast<std::uint8_t>(options_.mode_control);
+      tx_[tx_len_++] = static_cast<std::uint8_t>(hdlc_ ? '1' : options_.mode_control);
       tx_[tx_len_++] = '\r';
       tx_[tx_len_++] = '\n';
       phase_ = Phase::send_ack;
@@ -362,6 +387,7 @@ Step ModeCSession::on_received(std::span<const std::uint8_t> in) noexcept {
     phase_ = Phase::wait_data;
     in = in.subspan(std::min(in.size(), i + 1));
   }
+  if (phase_ == Phase::wait_operand || phase_ == Phase::wait_reply) return receive_reply(in);
   if (phase_ != Phase::wait_data) return current();
   while (!in.empty()) {
     const FeedResult r = split_.feed(in);
@@ -373,6 +399,88 @@ Step ModeCSession::on_received(std::span<const std::uint8_t> in) noexcept {
     }
     if (r.status == FeedStatus::dropped) return failure(r.error.code, r.error.message);
     if (r.consumed == 0) break;
+  }
+  return current();
+}
+
+// ------------------------------------------------------------------ programming mode
+
+Result<std::size_t> build_command(Command c, std::string_view data, std::span<std::uint8_t> out) noexcept {
+  static constexpr char kId[][2] = {{'P', '1'}, {'P', '2'}, {'W', '1'}, {'W', '2'}, {'R', '1'}, {'R', '2'}, {'B', '0'}};
+  const auto k = static_cast<std::size_t>(c);
+  if (k >= sizeof kId / sizeof kId[0]) return fail(Errc::invalid_argument, "unknown programming-mode command");
+  const bool brk = c == Command::b0;
+  if (brk && !data.empty()) return fail(Errc::invalid_argument, "the break command B0 carries no data");
+  for (char ch : data)
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7F)
+      return fail(Errc::invalid_argument, "command data holds a control character");
+  // SOH C D [STX data] ETX BCC (§6.3.6).
+  const std::size_t need = 3 + (brk ? 0 : 1 + data.size()) + 2;
+  if (out.size() < need) return fail(Errc::buffer_too_small, "command message longer than the buffer");
+  std::size_t n = 0;
+  out[n++] = kSoh;
+  out[n++] = static_cast<std::uint8_t>(kId[k][0]);
+  out[n++] = static_cast<std::uint8_t>(kId[k][1]);
+  if (!brk) {
+    out[n++] = kStx;
+    for (char ch : data) out[n++] = static_cast<std::uint8_t>(ch);
+  }
+  out[n++] = kEtx;
+  out[n] = bcc(out.subspan(1, n - 1));  // after SOH up to and including ETX
+  return n + 1;
+}
+
+Step ModeCSession::command(Command c, std::string_view data) noexcept {
+  if (phase_ != Phase::ready) return failure(Errc::invalid_argument, "command() outside programming mode");
+  auto n = build_command(c, data, tx_);
+  if (!n) return failure(n.error().code, n.error().message);
+  tx_len_ = *n;
+  phase_ = c == Command::b0 ? Phase::send_break : Phase::send_command;
+  return current();
+}
+
+// Collects one answer in rx_: ACK, NAK, or a message "SOH/STX ... ETX/EOT BCC" (§6.3.5 password
+// request "SOH P0 STX (operand) ETX BCC", §6.3.7 data message, §6.3.8 error "(ERxx)").
+Step ModeCSession::receive_reply(std::span<const std::uint8_t> in) noexcept {
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const std::uint8_t b = in[i];
+    if (rx_len_ == 0) {
+      if (b == kAck || b == kNak) {
+        if (phase_ == Phase::wait_operand) return failure(Errc::malformed, "expected the password request, got ACK/NAK");
+        reply_kind_ = b == kAck ? Reply::ack : Reply::nak;
+        reply_ = {};
+        phase_ = Phase::ready;
+        return current();
+      }
+      if (b != kSoh && b != kStx) continue;  // line noise before the answer
+    }
+    if (rx_len_ >= rx_.size()) return failure(Errc::buffer_too_small, "answer longer than the receive buffer");
+    rx_[rx_len_++] = b;
+    // Complete when the byte before this one was ETX/EOT: this one is the BCC.
+    if (rx_len_ < 3 || (rx_[rx_len_ - 2] != kEtx && rx_[rx_len_ - 2] != kEot)) continue;
+    const std::span<const std::uint8_t> msg(rx_.data(), rx_len_);
+    if (bcc(msg.subspan(1, rx_len_ - 2)) != b) return failure(Errc::checksum_mismatch, "answer's block check character does not match");
+    // The data: between STX and ETX.
+    std::size_t stx = 0;
+    while (stx < rx_len_ && msg[stx] != kStx) ++stx;
+    const bool has_data = stx < rx_len_;
+    const char* text = reinterpret_cast<const char*>(msg.data());
+    reply_ = has_data ? std::string_view(text + stx + 1, rx_len_ - stx - 3) : std::string_view{};
+    rx_len_ = 0;
+    if (msg[0] == kSoh && msg[1] == 'B' && msg[2] == '0') {
+      phase_ = Phase::done;  // the meter signed off
+      reply_kind_ = Reply::none;
+      return current();
+    }
+    if (phase_ == Phase::wait_operand) {
+      if (msg[0] != kSoh || msg[1] != 'P' || msg[2] != '0' || !has_data)
+        return failure(Errc::malformed, "expected the password request SOH P0 STX (operand) ETX");
+      reply_kind_ = Reply::operand;
+    } else {
+      reply_kind_ = Reply::data;
+    }
+    phase_ = Phase::ready;
+    return current();
   }
   return current();
 }

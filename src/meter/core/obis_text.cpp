@@ -1,6 +1,7 @@
 // Data-line grammar shared by DSMR P1 and IEC 62056-21 (see obis_text.hpp).
 #include "obis_text.hpp"
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -33,6 +34,21 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
+constexpr Reading kBlankReading{};
+
+// Byte classes for the line scans, one table test per byte: bit 0 ends an object id ("(",
+// CR, LF, a non-printable byte), bit 1 ends a group's scan (")", CR, LF, "&").
+constexpr std::uint8_t kIdStop = 1;
+constexpr std::uint8_t kGroupStop = 2;
+constexpr auto kClass = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    if (c < 0x20 || c >= 0x7F || c == '(') t[c] |= kIdStop;
+    if (c == ')' || c == '\r' || c == '\n' || c == '&') t[c] |= kGroupStop;
+  }
+  return t;
+}();
+
 // Up to kMaxGroups groups of one object are kept; more are counted (and stay in raw).
 constexpr std::size_t kMaxGroups = 16;
 
@@ -47,24 +63,45 @@ struct Groups {
   std::string_view last() const noexcept { return n == 0 ? std::string_view{} : at(n > kMaxGroups ? kMaxGroups - 1 : n - 1); }
 };
 
-// The units DSMR meters send on nearly every line, without the general table search.
+// The units DSMR and D0 meters send on nearly every line, decided by length and characters
+// instead of the general table search (each maps as parse_scaled_unit maps it).
 bool fast_unit(std::string_view u, Reading& r) noexcept {
-  struct U {
-    std::string_view text;
-    Unit unit;
-    std::int8_t exponent;
+  auto set = [&](Unit unit, std::int8_t exponent) noexcept {
+    r.unit = unit;
+    r.unit_exponent = exponent;
+    return true;
   };
-  static constexpr U kCommon[] = {{"kWh", Unit::watt_hour, 3}, {"kW", Unit::watt, 3},   {"V", Unit::volt, 0},
-                                  {"A", Unit::ampere, 0},      {"m3", Unit::cubic_metre, 0}, {"s", Unit::second, 0},
-                                  {"W", Unit::watt, 0},        {"kvarh", Unit::var_hour, 3}, {"kvar", Unit::var, 3},
-                                  {"Wh", Unit::watt_hour, 0},  {"GJ", Unit::joule, 9}};
-  for (const auto& c : kCommon)
-    if (u == c.text) {
-      r.unit = c.unit;
-      r.unit_exponent = c.exponent;
-      return true;
-    }
-  return false;
+  switch (u.size()) {
+    case 1:
+      switch (u[0]) {
+        case 'V': return set(Unit::volt, 0);
+        case 'A': return set(Unit::ampere, 0);
+        case 's': return set(Unit::second, 0);
+        case 'W': return set(Unit::watt, 0);
+        case 'h': return set(Unit::hour, 0);
+        default: return false;
+      }
+    case 2:
+      if (u[0] == 'k' && u[1] == 'W') return set(Unit::watt, 3);
+      if (u[0] == 'm' && u[1] == '3') return set(Unit::cubic_metre, 0);
+      if (u[0] == 'W' && u[1] == 'h') return set(Unit::watt_hour, 0);
+      if (u[0] == 'G' && u[1] == 'J') return set(Unit::joule, 9);
+      if (u[0] == 'H' && u[1] == 'z') return set(Unit::hertz, 0);
+      return false;
+    case 3:
+      if (u[0] == 'k' && u[1] == 'W' && u[2] == 'h') return set(Unit::watt_hour, 3);
+      if (u[0] == 'M' && u[1] == 'W' && u[2] == 'h') return set(Unit::watt_hour, 6);
+      if (u == "var") return set(Unit::var, 0);
+      return false;
+    case 4:
+      if (u == "kvar") return set(Unit::var, 3);
+      if (u == "varh") return set(Unit::var_hour, 0);
+      return false;
+    case 5:
+      if (u == "kvarh") return set(Unit::var_hour, 3);
+      return false;
+    default: return false;
+  }
 }
 
 void set_unit(Reading& r) noexcept {
@@ -76,36 +113,87 @@ void set_unit(Reading& r) noexcept {
   }
 }
 
-// "A-B:C.D.E" and "A-B:C.D.E*F" with decimal groups: the form of every DSMR line, parsed
-// without the general parser (which also handles letters and reduced forms).
+// "A-B:C.D.E" and "A-B:C.D.E*F" with decimal groups (1..4 digits, value <= 255): the form
+// of every DSMR line, parsed straight through without the general parser (which also
+// handles letters and reduced forms). The groups stay in registers until the end.
 bool fast_obis(std::string_view s, ObisCode& out) noexcept {
-  std::uint8_t g[6] = {0, 0, 0, 0, 0, 255};
-  static constexpr char kSep[] = {'-', ':', '.', '.', '*'};
-  std::size_t i = 0;
-  for (int k = 0; k < 6; ++k) {
-    if (k == 5 && i == s.size()) break;  // F omitted
-    unsigned v = 0;
-    std::size_t digits = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && digits < 4) {
-      v = v * 10 + static_cast<unsigned>(s[i] - '0');
-      ++i;
-      ++digits;
+  const char* p = s.data();
+  const char* const e = p + s.size();
+  auto group = [&](unsigned& v) noexcept {
+    if (p == e) return false;
+    unsigned d = static_cast<unsigned char>(*p) - static_cast<unsigned>('0');
+    if (d > 9) return false;
+    v = d;
+    ++p;
+    for (int k = 1; k < 4 && p < e; ++k) {
+      d = static_cast<unsigned char>(*p) - static_cast<unsigned>('0');
+      if (d > 9) break;
+      v = v * 10 + d;
+      ++p;
     }
-    if (digits == 0 || v > 255) return false;
-    g[k] = static_cast<std::uint8_t>(v);
-    if (k < 5) {
-      if (k == 4 && i == s.size()) break;
-      if (i >= s.size() || s[i] != kSep[k]) return false;
-      ++i;
+    return v <= 255;
+  };
+  auto sep = [&](char c) noexcept {
+    if (p == e || *p != c) return false;
+    ++p;
+    return true;
+  };
+  unsigned a = 0, b = 0, c = 0, d = 0, x = 0, f = 255;
+  if (!group(a) || !sep('-') || !group(b) || !sep(':') || !group(c) || !sep('.') || !group(d) || !sep('.') ||
+      !group(x))
+    return false;
+  if (p != e) {
+    // "*F"; a bare trailing "*" leaves F at 255.
+    if (!sep('*')) return false;
+    if (p != e && !group(f)) return false;
+    if (p != e) return false;
+  }
+  out = ObisCode(static_cast<std::uint8_t>(a), static_cast<std::uint8_t>(b), static_cast<std::uint8_t>(c),
+                 static_cast<std::uint8_t>(d), static_cast<std::uint8_t>(x), static_cast<std::uint8_t>(f));
+  return true;
+}
+
+// "digits[.digits]*unit" with at most 18 significant digits and no spaces: the form of
+// nearly every DSMR/D0 value, parsed in one pass. Gives exactly what the general path
+// (trim, find '*', Decimal::parse, trim unit) gives; anything else returns false and
+// takes that path.
+bool fast_number(std::string_view v, Reading& r) noexcept {
+  const char* p = v.data();
+  const char* const e = p + v.size();
+  std::uint64_t m = 0;
+  int significant = 0;
+  int frac = 0;
+  bool point = false;
+  bool any = false;
+  for (; p < e; ++p) {
+    const unsigned d = static_cast<unsigned char>(*p) - static_cast<unsigned>('0');
+    if (d <= 9) {
+      any = true;
+      if (m != 0 || d != 0) {
+        if (significant >= 18) return false;
+        m = m * 10 + d;
+        ++significant;
+      }
+      frac += point ? 1 : 0;
+    } else if (*p == '.' && !point) {
+      point = true;
+    } else {
+      break;
     }
   }
-  if (i != s.size()) return false;
-  out = ObisCode(g[0], g[1], g[2], g[3], g[4], g[5]);
+  if (!any || p == e || *p != '*' || frac > Decimal::kMaxExponent) return false;
+  const std::string_view unit(p + 1, static_cast<std::size_t>(e - p - 1));
+  if (unit.empty() || is_space(unit.front()) || is_space(unit.back())) return false;
+  r.kind = ValueKind::number;
+  r.number = Decimal(static_cast<std::int64_t>(m), -frac);
+  r.unit_text = unit;
+  set_unit(r);
   return true;
 }
 
 // "value*unit" / "value" / timestamp / text -> the value fields of r.
 void set_value(Reading& r, std::string_view v) noexcept {
+  if (fast_number(v, r)) return;
   v = trim(v);
   const std::size_t star = v.find('*');
   if (star != std::string_view::npos) {
@@ -191,6 +279,140 @@ void interpret(Reading& r, const Groups& g) noexcept {
   set_value(r, g.at(0));
 }
 
+// ------------------------------------------------------------------ load profiles
+
+// "P.01" / "P.02" (IEC 62056-21 load profile, read with R5/R6 "P.01(from;to)"; the
+// layout of DIN 43863-3 / VDEW specification 2.1 §4.7 that meters implement):
+//   P.01(sYYMMDDhhmm[ss])(status)(period min)(n)(id 1)(unit 1)...(id n)(unit n)
+//   (value 1)...(value n)          <- one row per period
+// The header may be followed by another header (a status change or clock set starts a
+// new block; it is a new object). s is the season digit: 0 normal time, 1 summer time,
+// 2 UTC. The time stamp is the end of the first row's period; row k ends k periods later.
+bool is_load_profile(const Reading& r) noexcept {
+  return r.kind == ValueKind::profile && r.name.size() == 4 && r.name[0] == 'P' && r.name[1] == '.' &&
+         is_digit(r.name[2]) && is_digit(r.name[3]);
+}
+
+// The next "(...)" of `raw` from `pos`, or false at the end.
+bool next_group(std::string_view raw, std::size_t& pos, std::string_view& group) noexcept {
+  while (pos < raw.size() && raw[pos] != '(') ++pos;
+  if (pos >= raw.size()) return false;
+  std::size_t close = pos + 1;
+  while (close < raw.size() && raw[close] != ')') ++close;
+  if (close >= raw.size()) return false;  // decode_data_lines checked every group is closed
+  group = std::string_view(raw.data() + pos + 1, close - pos - 1);
+  pos = close + 1;
+  return true;
+}
+
+bool small_number(std::string_view s, std::uint32_t max, std::uint32_t& out) noexcept {
+  if (s.empty() || s.size() > 9 || !all_digits(s)) return false;
+  std::uint32_t v = 0;
+  for (char c : s) v = v * 10 + static_cast<std::uint32_t>(c - '0');
+  if (v > max) return false;
+  out = v;
+  return true;
+}
+
+// The header's time stamp: season digit + 10 or 12 digits, or 10/12 digits alone.
+bool profile_time(std::string_view s, Timestamp& out) noexcept {
+  char season = 0;
+  if ((s.size() == 11 || s.size() == 13) && all_digits(s)) {
+    season = s[0];
+    s = sub(s, 1);
+  }
+  if (season > '2' || !parse_text_time(s, out)) return false;
+  if (season == '0') out.dst = Timestamp::Dst::winter;
+  if (season == '1') out.dst = Timestamp::Dst::summer;
+  if (season == '2') {  // UTC: the offset is known
+    out.has_offset = true;
+    out.offset_min = 0;
+    auto utc = to_unix_seconds(out.civil, 0);
+    out.has_utc = utc.has_value();
+    out.utc_s = utc ? *utc : 0;
+  }
+  return true;
+}
+
+// One Reading per value of every row, after the header reading: id and unit from the
+// header, capture time = header time + row * period. The header reading keeps kind profile
+// with count = rows. A header that is not of this layout is left as it is (count 0).
+Result<void> expand_load_profile(Reading& header, Telegram& out) noexcept {
+  constexpr std::uint32_t kMaxColumns = 64;
+  std::string_view raw = header.raw;
+  std::size_t pos = 0;
+  std::string_view g[4];
+  for (auto& x : g)
+    if (!next_group(raw, pos, x)) return {};
+  Timestamp start;
+  std::uint32_t period_min = 0;
+  std::uint32_t columns = 0;
+  if (!profile_time(g[0], start) || !small_number(g[2], 24 * 60, period_min) || period_min == 0 ||
+      !small_number(g[3], kMaxColumns, columns) || columns == 0)
+    return {};
+  std::uint32_t status = 0;
+  bool has_status = !g[1].empty() && g[1].size() <= 8;
+  for (char c : g[1]) {
+    const int h = hex_value(static_cast<std::uint8_t>(c));
+    if (h < 0) has_status = false;
+    else status = status << 4 | static_cast<std::uint32_t>(h);
+  }
+  // Ids and units of the columns: kept as positions, read again per row (no table needed).
+  const std::size_t columns_at = pos;
+  std::string_view id, unit;
+  for (std::uint32_t c = 0; c < columns; ++c)
+    if (!next_group(raw, pos, id) || !next_group(raw, pos, unit)) return {};
+
+  header.has_capture_time = true;
+  header.capture_time = start;
+  header.has_status = has_status;
+  header.status = status;
+
+  // A naive local time line for the arithmetic (no zone is sent; UTC when season is 2).
+  auto base = to_unix_seconds(start.civil, 0);
+  if (!base) return {};
+  std::uint32_t rows = 0;
+  std::uint32_t col = 0;
+  std::size_t col_pos = columns_at;
+  std::string_view value;
+  while (next_group(raw, pos, value)) {
+    if (col == 0) col_pos = columns_at;
+    (void)next_group(raw, col_pos, id);
+    (void)next_group(raw, col_pos, unit);
+    JOULE_RETURN_IF_ERROR(out.readings.push_back(kBlankReading));
+    Reading& r = out.readings.back();
+    r.name = trim(id);
+    if (!fast_obis(r.name, r.obis)) {
+      auto code = ObisCode::parse(r.name);
+      if (code) r.obis = *code;
+    }
+    r.raw = std::string_view(value.data() - 1, value.size() + 2);
+    r.has_status = has_status;
+    r.status = status;
+    r.has_capture_time = true;
+    Timestamp t = start;
+    const std::int64_t at = *base + static_cast<std::int64_t>(rows) * period_min * 60;
+    t.civil = civil_from_unix_seconds(at);
+    if (t.has_utc) t.utc_s = at;
+    r.capture_time = t;
+    auto d = Decimal::parse(trim(value));
+    if (d) {
+      r.kind = ValueKind::number;
+      r.number = *d;
+      r.unit_text = trim(unit);
+      set_unit(r);
+    } else {
+      set_value(r, value);  // "" (no value for this period), or text as sent
+    }
+    if (++col == columns) {
+      col = 0;
+      ++rows;
+    }
+  }
+  header.count = rows + (col != 0 ? 1 : 0);
+  return {};
+}
+
 }  // namespace
 
 bool is_dsmr_time(std::string_view s) noexcept {
@@ -232,10 +454,14 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
   Groups group_store[2];
   int cur = 0;
   Groups* prev_groups_ptr = &group_store[1];
-  auto finish = [&]() noexcept {
-    if (prev != nullptr) interpret(*prev, *prev_groups_ptr);
+  auto finish = [&]() noexcept -> Result<void> {
+    if (prev == nullptr) return {};
+    interpret(*prev, *prev_groups_ptr);
+    if (is_load_profile(*prev)) return expand_load_profile(*prev, out);
+    return {};
   };
   bool line_start = true;
+  bool any_amp = false;  // some group holds "&": run the multi-value pass
   while (i < n) {
     const char c = body[i];
     if (is_line_end(c)) {
@@ -249,6 +475,7 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
     }
     if (c == '(' && line_start && prev != nullptr) {
       // Continuation line: more groups of the previous object.
+      any_amp = true;  // rare: let the multi-value pass below look at this object
       const char* raw_begin = prev->raw.data();
       while (i < n && body[i] == '(') {
         const std::size_t close = body.find(')', i + 1);
@@ -261,11 +488,12 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
       continue;
     }
     // An object id runs up to "(" on this line; ids must be printable.
+    // One table test per byte; the stop byte then says which case it is.
     std::size_t j = i;
+    while (j < n && kClass[static_cast<unsigned char>(body[j])] == 0) ++j;
     bool printable = true;
-    while (j < n && body[j] != '(' && !is_line_end(body[j])) {
-      const auto u = static_cast<unsigned char>(body[j]);
-      if (u < 0x20 || u >= 0x7F) printable = false;
+    while (j < n && body[j] != '(' && !is_line_end(body[j])) {  // a non-printable byte: rare
+      printable = false;
       ++j;
     }
     if (j >= n || body[j] != '(' || !printable || j == i || j - i > 32) {
@@ -274,39 +502,50 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
       i = j;
       continue;
     }
-    finish();
-    Reading r;
+    JOULE_RETURN_IF_ERROR(finish());
+    Groups& groups = group_store[cur];
+    groups.n = 0;
+    std::size_t k = j;
+    while (k < n && body[k] == '(') {
+      // One pass to ")" that also catches line breaks and notes "&" (multi-value sets).
+      std::size_t q = k + 1;
+      while (q < n && (kClass[static_cast<unsigned char>(body[q])] & kGroupStop) == 0) ++q;
+      while (q < n && body[q] == '&') {  // multi-value data set: note it, go on
+        any_amp = true;
+        ++q;
+        while (q < n && (kClass[static_cast<unsigned char>(body[q])] & kGroupStop) == 0) ++q;
+      }
+      if (q >= n || body[q] != ')') {
+        if (q >= n || body.find(')', q) == std::string_view::npos)
+          return fail(Errc::malformed, "unclosed '(' in data line", Where::byte(body_offset + k));
+        // A group never spans lines (IEC 62056-21 §6.5: no CR/LF inside a data set).
+        return fail(Errc::malformed, "line break inside '(...)'", Where::byte(body_offset + q));
+      }
+      groups.add(std::string_view(body.data() + k + 1, q - k - 1));
+      k = q + 1;
+    }
+    // The reading is written in place (a copy of a blank one, then its fields): building it
+    // on the stack and copying it in cost more than parsing the line.
+    JOULE_RETURN_IF_ERROR(out.readings.push_back(kBlankReading));
+    Reading& r = out.readings.back();
     std::string_view id = trim(sub(body, i, j - i));
     r.name = id;
     if (!fast_obis(id, r.obis)) {
       auto code = ObisCode::parse(id);
       if (code) r.obis = *code;
     }
-    Groups& groups = group_store[cur];
-    groups.n = 0;
-    std::size_t k = j;
-    while (k < n && body[k] == '(') {
-      const std::size_t close = body.find(')', k + 1);
-      if (close == std::string_view::npos) return fail(Errc::malformed, "unclosed '(' in data line", Where::byte(body_offset + k));
-      // A group never spans lines (IEC 62056-21 §6.5: no CR/LF inside a data set).
-      for (std::size_t q = k + 1; q < close; ++q)
-        if (is_line_end(body[q])) return fail(Errc::malformed, "line break inside '(...)'", Where::byte(body_offset + q));
-      groups.add(sub(body, k + 1, close - k - 1));
-      k = close + 1;
-    }
     r.raw = sub(body, j, k - j);
-    JOULE_RETURN_IF_ERROR(out.readings.push_back(r));
-    prev = &out.readings.back();
+    prev = &r;
     prev_groups_ptr = &group_store[cur];
     cur ^= 1;
     i = k;
     line_start = false;
   }
-  finish();
+  JOULE_RETURN_IF_ERROR(finish());
 
   // Extra values of IEC 62056-21 multi-value data sets "9.4(088*C&082*C)" become
   // readings of the same id with group 1, 2, ... (the first stays group 0).
-  const std::size_t count = out.readings.size();
+  const std::size_t count = any_amp ? out.readings.size() : 0;
   for (std::size_t x = 0; x < count; ++x) {
     Reading& r = out.readings[x];
     if ((r.kind != ValueKind::text && r.kind != ValueKind::number) || r.raw.find('&') == std::string_view::npos) continue;

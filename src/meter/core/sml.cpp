@@ -1,6 +1,7 @@
 // SML 1.04 transport splitter and message decoder (freestanding).
 #include "joule/meter/sml.hpp"
 
+#include <bit>
 #include <limits>
 
 #include "joule/core/crc.hpp"
@@ -22,6 +23,20 @@ namespace {
 inline std::uint32_t load32(const std::uint8_t* p) noexcept {
   return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
          (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
+}
+// True when one of the eight bytes at p is 0x1B.
+inline bool has_escape_byte64(const std::uint8_t* p) noexcept {
+  std::uint64_t x;
+  __builtin_memcpy(&x, p, 8);
+  const std::uint64_t v = x ^ 0x1B1B1B1B1B1B1B1BULL;
+  return ((v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL) != 0;
+}
+// The 8 bytes at p as a big-endian number (the order tail_ keeps them in).
+inline std::uint64_t load_be64(const std::uint8_t* p) noexcept {
+  std::uint64_t x;
+  __builtin_memcpy(&x, p, 8);
+  if constexpr (std::endian::native == std::endian::little) x = __builtin_bswap64(x);
+  return x;
 }
 // True when one of the four bytes of x is 0x1B (the classic "has zero byte" test on x ^ 1B1B1B1B).
 inline bool has_escape_byte(std::uint32_t x) noexcept {
@@ -98,7 +113,10 @@ FeedResult Splitter::feed(std::span<const std::uint8_t> input) noexcept {
     // bytes, whole 4-byte groups without a 1B byte are plain payload (§8.1 escapes are aligned).
     if (!escape_pending_ && (len_ & 3U) == 0 && !has_escape_byte(static_cast<std::uint32_t>(tail_))) {
       std::size_t k = i;
-      while (n - k >= 4 && !has_escape_byte(load32(&input[k]))) k += 4;
+      const std::uint8_t* in = input.data();
+      // Eight bytes (two aligned groups) per step while neither holds a 1B, then one group.
+      while (n - k >= 8 && !has_escape_byte64(in + k)) k += 8;
+      while (n - k >= 4 && !has_escape_byte(load32(in + k))) k += 4;
       const std::size_t run = k - i;
       if (run > 0) {
         if (buf_.size() - len_ < run) {
@@ -108,10 +126,14 @@ FeedResult Splitter::feed(std::span<const std::uint8_t> input) noexcept {
           r.error = Error(Errc::buffer_too_small, "SML frame longer than the splitter buffer", Where::byte(i));
           return r;
         }
-        for (std::size_t q = 0; q < run; ++q) buf_[len_ + q] = input[i + q];
+        // One bulk copy (a byte loop here reloaded buf_ and len_ after every store: uint8_t aliases).
+        std::uint8_t* dst = buf_.data() + len_;
+        __builtin_memcpy(dst, in + i, run);
         len_ += run;
         i = k;
-        for (std::size_t q = len_ - 8; q < len_; ++q) tail_ = (tail_ << 8) | buf_[q];
+        // From the input when the run is long enough (reading back the bytes just copied would
+        // wait for the copy's stores); len_ >= 8 in a frame body.
+        tail_ = run >= 8 ? load_be64(in + k - 8) : load_be64(buf_.data() + len_ - 8);
         continue;
       }
     }
@@ -206,74 +228,72 @@ Result<std::span<const std::uint8_t>> check_frame(std::span<const std::uint8_t> 
 
 namespace {
 
-enum : std::uint8_t { kOctet = 0, kBool = 4, kInt = 5, kUint = 6, kList = 7 };
+enum : std::uint8_t { kOctet = 0, kBool = 4, kInt = 5, kUint = 6, kList = 7, kBad = 0xFF };
 
 struct Tl {
-  std::uint8_t type = 0;
-  std::size_t len = 0;  // list: elements; others: payload bytes (TL bytes excluded)
+  std::uint8_t type = kBad;
   bool absent = false;  // 0x01: optional field not set
+  std::uint32_t len = 0;  // list: elements; others: payload bytes (TL bytes excluded)
 };
 
-constexpr int kMaxDepth = 12;
-
+// A cursor over SML messages with a sticky error. The first error is kept and the cursor
+// jumps to the end, so every loop stops by itself; the message walk checks ok() once per
+// message instead of wrapping every field in a Result (those copies cost more than the
+// parsing). A failed tl() returns a zero-length Tl of type kBad, so no caller ever reads
+// past the data after an error.
 class Reader {
  public:
-  Reader(std::span<const std::uint8_t> d, std::size_t base) noexcept : d_(d), base_(base) {}
+  Reader(std::span<const std::uint8_t> d, std::size_t base) noexcept
+      : begin_(d.data()), p_(d.data()), end_(d.data() + d.size()), base_(base) {}
 
-  bool done() const noexcept { return pos_ >= d_.size(); }
-  std::uint8_t peek() const noexcept { return d_[pos_]; }
-  void skip_byte() noexcept { ++pos_; }
-  std::size_t where() const noexcept { return base_ + pos_; }
-  Error err(Errc c, const char* m) const noexcept { return Error(c, m, Where::byte(where())); }
+  bool done() const noexcept { return p_ >= end_; }
+  bool ok() const noexcept { return !bad_; }
+  const Error& error() const noexcept { return err_; }
+  std::uint8_t peek() const noexcept { return *p_; }
+  void skip_byte() noexcept { ++p_; }
+  const std::uint8_t* pos() const noexcept { return p_; }
+  std::size_t remaining() const noexcept { return static_cast<std::size_t>(end_ - p_); }
+  std::size_t where(const std::uint8_t* at) const noexcept { return base_ + static_cast<std::size_t>(at - begin_); }
 
-  // §6.3.1: bit 7 "more TL bytes", bits 6..4 type, bits 3..0 length nibble.
-  Result<Tl> tl() noexcept {
-    if (done()) return fail(err(Errc::malformed, "SML data ends inside a message"));
-    std::uint8_t b = d_[pos_++];
-    Tl t;
-    t.type = static_cast<std::uint8_t>((b >> 4) & 0x07);
-    std::size_t len = b & 0x0F;
-    std::size_t tl_bytes = 1;
-    while (b & 0x80) {
-      if (done()) return fail(err(Errc::malformed, "SML type-length field ends early"));
-      if (tl_bytes >= 4) return fail(err(Errc::malformed, "SML length field longer than 4 bytes"));
-      b = d_[pos_++];
-      if ((b & 0x70) != 0) return fail(err(Errc::malformed, "SML length continuation byte with a type"));
-      len = (len << 4) | (b & 0x0F);
-      ++tl_bytes;
+  void fail_at(const std::uint8_t* at, Errc c, const char* m) noexcept {
+    if (!bad_) {
+      bad_ = true;
+      err_ = Error(c, m, Where::byte(where(at)));
     }
-    if (t.type == kList) {
-      t.len = len;
-      if (len > d_.size() - pos_) return fail(err(Errc::malformed, "SML list longer than the data"));
-      return t;
+    p_ = end_;
+  }
+  void fail(Errc c, const char* m) noexcept { fail_at(p_, c, m); }
+
+  // §6.3.1: bit 7 "more TL bytes", bits 6..4 type, bits 3..0 length nibble. The one-byte
+  // form (all but long octet strings and lists) is decided inline.
+  Tl tl() noexcept {
+    if (p_ >= end_) {
+      fail(Errc::malformed, "SML data ends inside a message");
+      return {};
     }
-    if (t.type != kOctet && t.type != kBool && t.type != kInt && t.type != kUint)
-      return fail(err(Errc::malformed, "SML type-length field of unknown type"));
-    if (len == 0 && tl_bytes == 1 && t.type == kOctet)  // 0x00 is EndOfSmlMsg, handled by the caller
-      return fail(err(Errc::malformed, "unexpected end-of-message marker"));
-    if (len < tl_bytes) return fail(err(Errc::malformed, "SML length shorter than its own TL field"));
-    t.len = len - tl_bytes;
-    t.absent = t.type == kOctet && t.len == 0 && tl_bytes == 1;
-    if (t.len > d_.size() - pos_) return fail(err(Errc::malformed, "SML field longer than the data"));
-    return t;
+    const std::uint8_t b = *p_;
+    if ((b & 0x80) != 0) return tl_long();
+    ++p_;
+    return finish(static_cast<std::uint8_t>(b >> 4), b & 0x0FU, 1);
   }
 
   std::span<const std::uint8_t> take(std::size_t n) noexcept {
-    auto s = d_.subspan(pos_, n);
-    pos_ += n;
-    return s;
+    const std::uint8_t* s = p_;
+    p_ += n;
+    return {s, n};
   }
 
-  // Skips one element (any type, nested lists up to kMaxDepth).
-  Result<void> skip(int depth = 0) noexcept {
-    if (depth > kMaxDepth) return fail(err(Errc::malformed, "SML lists nested too deeply"));
-    JOULE_TRY(const Tl t, tl());
-    if (t.type == kList) {
-      for (std::size_t i = 0; i < t.len; ++i) JOULE_RETURN_IF_ERROR(skip(depth + 1));
-      return {};
+  // Skips one element of any type. Iterative: `pending` counts the elements still to skip
+  // (a list adds its own), so nesting costs no stack and every step consumes a byte.
+  void skip() noexcept {
+    std::size_t pending = 1;
+    while (pending > 0) {
+      const Tl t = tl();
+      if (bad_) return;
+      --pending;
+      if (t.type == kList) pending += t.len;
+      else p_ += t.len;
     }
-    pos_ += t.len;
-    return {};
   }
 
   // An integer of any width 1..8 (quirk: meters use 3, 5, 6, 7-byte integers too).
@@ -282,93 +302,194 @@ class Reader {
     bool is_signed = false;
     std::uint64_t bits = 0;  // sign-extended for signed
   };
-  Result<Int> integer() noexcept {
-    const std::size_t at = where();
-    JOULE_TRY(const Tl t, tl());
+  Int integer() noexcept {
+    const std::uint8_t* at = p_;
+    const Tl t = tl();
     Int v;
-    if (t.absent) return v;
-    if (t.type != kInt && t.type != kUint && t.type != kBool)
-      return fail(Errc::malformed, "SML field should be an integer", Where::byte(at));
-    if (t.len == 0 || t.len > 8) return fail(Errc::malformed, "SML integer of 0 or more than 8 bytes", Where::byte(at));
-    auto bytes = take(t.len);
+    if (t.absent || bad_) return v;
+    if (t.type != kInt && t.type != kUint && t.type != kBool) {
+      fail_at(at, Errc::malformed, "SML field should be an integer");
+      return v;
+    }
+    if (t.len == 0 || t.len > 8) {
+      fail_at(at, Errc::malformed, "SML integer of 0 or more than 8 bytes");
+      return v;
+    }
     std::uint64_t x = 0;
-    for (auto b : bytes) x = (x << 8) | b;
-    if (t.type == kInt && t.len < 8 && (bytes[0] & 0x80)) x |= ~std::uint64_t{0} << (8 * t.len);
+    for (std::uint32_t i = 0; i < t.len; ++i) x = (x << 8) | p_[i];
+    if (t.type == kInt && t.len < 8 && (p_[0] & 0x80)) x |= ~std::uint64_t{0} << (8 * t.len);
+    p_ += t.len;
     v.present = true;
     v.is_signed = t.type == kInt;
     v.bits = x;
     return v;
   }
 
-  Result<std::span<const std::uint8_t>> octets(bool* present) noexcept {
-    const std::size_t at = where();
-    JOULE_TRY(const Tl t, tl());
-    if (t.type != kOctet) return fail(Errc::malformed, "SML field should be an octet string", Where::byte(at));
+  // An octet string (empty and *present = false when absent).
+  std::span<const std::uint8_t> octets(bool* present) noexcept {
+    const std::uint8_t* at = p_;
+    const Tl t = tl();
+    *present = false;
+    if (bad_) return {};
+    if (t.type != kOctet) {
+      fail_at(at, Errc::malformed, "SML field should be an octet string");
+      return {};
+    }
     *present = !t.absent;
     return take(t.len);
   }
 
+  // A list header: its element count, or a failure when `at` is not a list of `want` elements.
+  bool list_of(std::uint32_t want, const char* message) noexcept {
+    const std::uint8_t* at = p_;
+    const Tl t = tl();
+    if (bad_) return false;
+    if (t.type != kList || t.len != want) {
+      fail_at(at, Errc::malformed, message);
+      return false;
+    }
+    return true;
+  }
+
  private:
-  std::span<const std::uint8_t> d_;
+  Tl finish(std::uint8_t type_bits, std::size_t len, std::size_t tl_bytes) noexcept {
+    Tl t;
+    const std::uint8_t type = type_bits & 0x07;
+    if (type == kList) {
+      if (len > remaining()) {
+        fail(Errc::malformed, "SML list longer than the data");
+        return {};
+      }
+      t.type = kList;
+      t.len = static_cast<std::uint32_t>(len);
+      return t;
+    }
+    if (type != kOctet && type != kBool && type != kInt && type != kUint) {
+      fail(Errc::malformed, "SML type-length field of unknown type");
+      return {};
+    }
+    if (len == 0 && tl_bytes == 1 && type == kOctet) {  // 0x00 is EndOfSmlMsg, handled by the caller
+      fail(Errc::malformed, "unexpected end-of-message marker");
+      return {};
+    }
+    if (len < tl_bytes) {
+      fail(Errc::malformed, "SML length shorter than its own TL field");
+      return {};
+    }
+    if (len - tl_bytes > remaining()) {
+      fail(Errc::malformed, "SML field longer than the data");
+      return {};
+    }
+    t.type = type;
+    t.len = static_cast<std::uint32_t>(len - tl_bytes);
+    t.absent = type == kOctet && t.len == 0 && tl_bytes == 1;
+    return t;
+  }
+
+  Tl tl_long() noexcept {
+    std::uint8_t b = *p_++;
+    const std::uint8_t type_bits = static_cast<std::uint8_t>(b >> 4);
+    std::size_t len = b & 0x0F;
+    std::size_t tl_bytes = 1;
+    while (b & 0x80) {
+      if (p_ >= end_) {
+        fail(Errc::malformed, "SML type-length field ends early");
+        return {};
+      }
+      if (tl_bytes >= 4) {
+        fail(Errc::malformed, "SML length field longer than 4 bytes");
+        return {};
+      }
+      b = *p_++;
+      if ((b & 0x70) != 0) {
+        fail(Errc::malformed, "SML length continuation byte with a type");
+        return {};
+      }
+      len = (len << 4) | (b & 0x0F);
+      ++tl_bytes;
+    }
+    return finish(type_bits, len, tl_bytes);
+  }
+
+  const std::uint8_t* begin_;
+  const std::uint8_t* p_;
+  const std::uint8_t* end_;
   std::size_t base_;
-  std::size_t pos_ = 0;
+  bool bad_ = false;
+  Error err_{Errc::ok, ""};
 };
 
 struct Ctx {
   Telegram& out;
   std::span<std::uint8_t> scratch;  // for the hex identifier
+  // unit_symbol() searches the unit table; a frame repeats a handful of units, so a small
+  // direct-mapped cache of 8 slots answers nearly every entry.
+  std::uint8_t cached = 0;  // bit s: slot s is filled
+  Unit cached_unit[8] = {};
+  std::string_view cached_symbol[8] = {};
+
+  std::string_view symbol(Unit u) noexcept {
+    const std::size_t slot = (static_cast<std::size_t>(u) ^ (static_cast<std::size_t>(u) >> 2)) & 7U;
+    if ((cached >> slot & 1U) == 0 || cached_unit[slot] != u) {
+      cached = static_cast<std::uint8_t>(cached | 1U << slot);
+      cached_unit[slot] = u;
+      cached_symbol[slot] = unit_symbol(u);
+    }
+    return cached_symbol[slot];
+  }
 };
 
 // SML_Time (§6.3.3 / §7.1.9): choice list {secIndex, timestamp, localTimestamp}, or
 // (quirk) a bare unsigned32. Sets `ts` only for real times (not the seconds index).
-Result<void> read_time(Reader& rd, bool* has, Timestamp* ts) noexcept {
+void read_time(Reader& rd, bool* has, Timestamp* ts) noexcept {
   *has = false;
-  const std::size_t at = rd.where();
-  if (rd.done()) return fail(rd.err(Errc::malformed, "SML data ends inside a message"));
+  const std::uint8_t* at = rd.pos();
+  if (rd.done()) return rd.fail(Errc::malformed, "SML data ends inside a message");
   if (rd.peek() == 0x01) {
     rd.skip_byte();
-    return {};
+    return;
   }
   if ((rd.peek() & 0x70) != 0x70) {  // bare unsigned: a seconds index
-    JOULE_TRY(const auto v, rd.integer());
-    (void)v;
-    return {};
+    (void)rd.integer();
+    return;
   }
-  JOULE_TRY(const Tl t, rd.tl());
-  if (t.len != 2) return fail(Errc::malformed, "SML_Time is not a 2-element choice", Where::byte(at));
-  JOULE_TRY(const auto choice, rd.integer());
-  if (!choice.present) return fail(Errc::malformed, "SML_Time without its choice tag", Where::byte(at));
+  if (!rd.list_of(2, "SML_Time is not a 2-element choice")) return;
+  const auto choice = rd.integer();
+  if (!rd.ok()) return;
+  if (!choice.present) return rd.fail_at(at, Errc::malformed, "SML_Time without its choice tag");
   std::int64_t utc = 0;
   std::int32_t offset_min = 0;
   if (choice.bits == 1 || choice.bits == 2) {
-    JOULE_TRY(const auto v, rd.integer());
-    if (!v.present) return fail(Errc::malformed, "SML_Time value missing", Where::byte(at));
-    if (choice.bits == 1) return {};  // secIndex: a meter-internal second counter, not a time
+    const auto v = rd.integer();
+    if (!rd.ok()) return;
+    if (!v.present) return rd.fail_at(at, Errc::malformed, "SML_Time value missing");
+    if (choice.bits == 1) return;  // secIndex: a meter-internal second counter, not a time
     utc = static_cast<std::int64_t>(v.bits & 0xFFFFFFFFULL);
   } else if (choice.bits == 3) {
     // localTimestamp: {timestamp u32 (UTC), localOffset i16 [min], seasonTimeOffset i16 [min]}.
-    JOULE_TRY(const Tl lt, rd.tl());
-    if (lt.type != kList || lt.len != 3) return fail(Errc::malformed, "SML localTimestamp is not a 3-element list", Where::byte(at));
-    JOULE_TRY(const auto v, rd.integer());
-    JOULE_TRY(const auto lo, rd.integer());
-    JOULE_TRY(const auto so, rd.integer());
+    const Tl lt = rd.tl();
+    if (!rd.ok()) return;
+    if (lt.type != kList || lt.len != 3) return rd.fail_at(at, Errc::malformed, "SML localTimestamp is not a 3-element list");
+    const auto v = rd.integer();
+    const auto lo = rd.integer();
+    const auto so = rd.integer();
+    if (!rd.ok()) return;
     utc = static_cast<std::int64_t>(v.bits & 0xFFFFFFFFULL);
     offset_min = static_cast<std::int32_t>(static_cast<std::int64_t>(lo.bits)) +
                  static_cast<std::int32_t>(static_cast<std::int64_t>(so.bits));
     if (offset_min < -24 * 60 || offset_min > 24 * 60)
-      return fail(Errc::malformed, "SML local time offset beyond 24 h", Where::byte(at));
+      return rd.fail_at(at, Errc::malformed, "SML local time offset beyond 24 h");
   } else {
-    return fail(Errc::malformed, "SML_Time choice tag not 1, 2 or 3", Where::byte(at));
+    return rd.fail_at(at, Errc::malformed, "SML_Time choice tag not 1, 2 or 3");
   }
-  Timestamp t2;
-  t2.civil = civil_from_unix_seconds(utc + offset_min * 60);
-  t2.has_offset = true;
-  t2.offset_min = static_cast<std::int16_t>(offset_min);
-  t2.has_utc = true;
-  t2.utc_s = utc;
-  *ts = t2;
+  ts->civil = civil_from_unix_seconds(utc + offset_min * 60);
+  ts->dst = Timestamp::Dst::not_sent;
+  ts->has_offset = true;
+  ts->offset_min = static_cast<std::int16_t>(offset_min);
+  ts->has_utc = true;
+  ts->utc_s = utc;
+  ts->clock_status = 0xFF;
   *has = true;
-  return {};
 }
 
 void set_identifier(Ctx& c, std::span<const std::uint8_t> id) noexcept {
@@ -383,132 +504,140 @@ void set_identifier(Ctx& c, std::span<const std::uint8_t> id) noexcept {
   c.scratch = c.scratch.subspan(2 * id.size());
 }
 
+// Every reading starts as a copy of this (one block copy from read-only data, then the
+// fields are written in place: no Reading is built on the stack and copied).
+constexpr Reading kBlankReading{};
+
 // SML_ListEntry (§7.1.13): objName, status, valTime, unit, scaler, value, valueSignature.
-Result<void> read_entry(Reader& rd, Ctx& c) noexcept {
-  const std::size_t at = rd.where();
-  JOULE_TRY(const Tl t, rd.tl());
-  if (t.type != kList || t.len != 7) return fail(Errc::malformed, "SML_ListEntry is not a 7-element list", Where::byte(at));
+void read_entry(Reader& rd, Ctx& c) noexcept {
+  const std::uint8_t* at = rd.pos();
+  if (!rd.list_of(7, "SML_ListEntry is not a 7-element list")) return;
   bool present = false;
-  JOULE_TRY(const auto name, rd.octets(&present));
-  Reading r;
-  r.id_kind = IdKind::obis;
-  if (name.size() != 6) return fail(Errc::malformed, "SML objName is not a 6-byte OBIS code", Where::byte(at));
-  JOULE_TRY(r.obis, ObisCode::from_bytes(name));
-  JOULE_TRY(const auto status, rd.integer());
+  const auto name = rd.octets(&present);
+  if (!rd.ok()) return;
+  if (name.size() != 6) return rd.fail_at(at, Errc::malformed, "SML objName is not a 6-byte OBIS code");
+  auto& readings = c.out.readings;
+  if (readings.full()) return rd.fail_at(at, Errc::buffer_too_small, "more SML list entries than room for readings");
+  (void)readings.push_back(kBlankReading);
+  Reading& r = readings.back();
+  r.obis = ObisCode(name[0], name[1], name[2], name[3], name[4], name[5]);
+  const auto status = rd.integer();
   if (status.present) {
     r.has_status = true;
     r.status = static_cast<std::uint32_t>(status.bits);
   }
-  JOULE_RETURN_IF_ERROR(read_time(rd, &r.has_capture_time, &r.capture_time));
-  JOULE_TRY(const auto unit, rd.integer());
-  JOULE_TRY(const auto scaler, rd.integer());
+  read_time(rd, &r.has_capture_time, &r.capture_time);
+  const auto unit = rd.integer();
+  const auto scaler = rd.integer();
+  if (!rd.ok()) return readings.pop_back();
   if (unit.present) {
     r.unit = static_cast<Unit>(unit.bits & 0xFF);
-    r.unit_text = unit_symbol(r.unit);
+    r.unit_text = c.symbol(r.unit);
   }
   std::int64_t sc = 0;
   if (scaler.present) {
     sc = static_cast<std::int64_t>(scaler.bits);
-    if (sc < -Decimal::kMaxExponent || sc > Decimal::kMaxExponent)
-      return fail(Errc::out_of_range, "SML scaler beyond +-40", Where::byte(at));
+    if (sc < -Decimal::kMaxExponent || sc > Decimal::kMaxExponent) {
+      rd.fail_at(at, Errc::out_of_range, "SML scaler beyond +-40");
+      return readings.pop_back();
+    }
     r.scaler = static_cast<std::int8_t>(sc);
   }
   // SML_Value (§7.1.14): boolean, octet string, integer, unsigned, or (some meters) a time list.
-  const std::size_t vat = rd.where();
-  if (rd.done()) return fail(rd.err(Errc::malformed, "SML data ends inside a message"));
+  const std::uint8_t* vat = rd.pos();
+  if (rd.done()) {
+    rd.fail(Errc::malformed, "SML data ends inside a message");
+    return readings.pop_back();
+  }
   const std::uint8_t vt = static_cast<std::uint8_t>((rd.peek() >> 4) & 0x07);
   if (rd.peek() == 0x01) {
     rd.skip_byte();
     r.kind = ValueKind::none;
   } else if (vt == kOctet) {
-    JOULE_TRY(const auto v, rd.octets(&present));
+    const auto v = rd.octets(&present);
     r.kind = ValueKind::octets;
     r.text = std::string_view(reinterpret_cast<const char*>(v.data()), v.size());
   } else if (vt == kList) {
     bool has = false;
-    JOULE_RETURN_IF_ERROR(read_time(rd, &has, &r.time));
+    read_time(rd, &has, &r.time);
     r.kind = has ? ValueKind::time : ValueKind::none;
   } else {
-    JOULE_TRY(const auto v, rd.integer());
-    std::int64_t raw = static_cast<std::int64_t>(v.bits);
-    if (!v.is_signed && v.bits > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-      return fail(Errc::out_of_range, "SML unsigned64 value beyond the int64 range", Where::byte(vat));
+    const auto v = rd.integer();
+    if (rd.ok() && !v.is_signed && v.bits > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      rd.fail_at(vat, Errc::out_of_range, "SML unsigned64 value beyond the int64 range");
+      return readings.pop_back();
+    }
+    const auto raw = static_cast<std::int64_t>(v.bits);
     r.kind = ValueKind::number;
     r.has_raw_integer = true;
     r.raw_integer = raw;
     r.number = Decimal(raw, static_cast<int>(sc));
   }
-  JOULE_RETURN_IF_ERROR(rd.skip());  // valueSignature
-  return c.out.readings.push_back(r);
+  rd.skip();  // valueSignature
+  if (!rd.ok()) readings.pop_back();
 }
 
 // SML_GetList.Res (§7.1.12): clientId, serverId, listName, actSensorTime, valList, listSignature, actGatewayTime.
-Result<void> read_get_list(Reader& rd, Ctx& c) noexcept {
-  const std::size_t at = rd.where();
-  JOULE_TRY(const Tl t, rd.tl());
-  if (t.type != kList || t.len != 7) return fail(Errc::malformed, "SML_GetList.Res is not a 7-element list", Where::byte(at));
-  JOULE_RETURN_IF_ERROR(rd.skip());  // clientId
+void read_get_list(Reader& rd, Ctx& c) noexcept {
+  if (!rd.list_of(7, "SML_GetList.Res is not a 7-element list")) return;
+  rd.skip();  // clientId
   bool present = false;
-  JOULE_TRY(const auto server, rd.octets(&present));
+  const auto server = rd.octets(&present);
+  if (!rd.ok()) return;
   if (c.out.identifier.empty()) set_identifier(c, server);
-  JOULE_RETURN_IF_ERROR(rd.skip());  // listName
+  rd.skip();  // listName
   bool has = false;
   Timestamp ts;
-  JOULE_RETURN_IF_ERROR(read_time(rd, &has, &ts));
+  read_time(rd, &has, &ts);
   if (has) {
     c.out.has_timestamp = true;
     c.out.timestamp = ts;
   }
-  const std::size_t lat = rd.where();
-  JOULE_TRY(const Tl list, rd.tl());
-  if (list.type != kList) return fail(Errc::malformed, "SML valList is not a list", Where::byte(lat));
-  for (std::size_t i = 0; i < list.len; ++i) JOULE_RETURN_IF_ERROR(read_entry(rd, c));
-  JOULE_RETURN_IF_ERROR(rd.skip());  // listSignature
-  JOULE_RETURN_IF_ERROR(read_time(rd, &has, &ts));
+  const std::uint8_t* lat = rd.pos();
+  const Tl list = rd.tl();
+  if (!rd.ok()) return;
+  if (list.type != kList) return rd.fail_at(lat, Errc::malformed, "SML valList is not a list");
+  for (std::uint32_t i = 0; i < list.len && rd.ok(); ++i) read_entry(rd, c);
+  rd.skip();  // listSignature
+  read_time(rd, &has, &ts);
   if (has && !c.out.has_timestamp) {
     c.out.has_timestamp = true;
     c.out.timestamp = ts;
   }
-  return {};
 }
 
 // SML_PublicOpen.Res (§7.1.2): codepage, clientId, reqFileId, serverId, refTime, smlVersion.
-Result<void> read_open(Reader& rd, Ctx& c) noexcept {
-  const std::size_t at = rd.where();
-  JOULE_TRY(const Tl t, rd.tl());
-  if (t.type != kList || t.len != 6) return fail(Errc::malformed, "SML_PublicOpen.Res is not a 6-element list", Where::byte(at));
-  JOULE_RETURN_IF_ERROR(rd.skip());
-  JOULE_RETURN_IF_ERROR(rd.skip());
-  JOULE_RETURN_IF_ERROR(rd.skip());
+void read_open(Reader& rd, Ctx& c) noexcept {
+  if (!rd.list_of(6, "SML_PublicOpen.Res is not a 6-element list")) return;
+  rd.skip();
+  rd.skip();
+  rd.skip();
   bool present = false;
-  JOULE_TRY(const auto server, rd.octets(&present));
+  const auto server = rd.octets(&present);
+  if (!rd.ok()) return;
   if (c.out.identifier.empty()) set_identifier(c, server);
-  JOULE_RETURN_IF_ERROR(rd.skip());
-  JOULE_RETURN_IF_ERROR(rd.skip());
-  return {};
+  rd.skip();
+  rd.skip();
 }
 
 // SML_Message (§7.1.1): transactionId, groupNo, abortOnError, messageBody, crc16, endOfSmlMsg.
-Result<void> read_message(Reader& rd, Ctx& c) noexcept {
-  const std::size_t at = rd.where();
-  JOULE_TRY(const Tl t, rd.tl());
-  if (t.type != kList || t.len != 6) return fail(Errc::malformed, "SML_Message is not a 6-element list", Where::byte(at));
-  JOULE_RETURN_IF_ERROR(rd.skip());  // transactionId
-  JOULE_RETURN_IF_ERROR(rd.skip());  // groupNo
-  JOULE_RETURN_IF_ERROR(rd.skip());  // abortOnError
-  const std::size_t bat = rd.where();
-  JOULE_TRY(const Tl body, rd.tl());
-  if (body.type != kList || body.len != 2) return fail(Errc::malformed, "SML_MessageBody is not a 2-element choice", Where::byte(bat));
-  JOULE_TRY(const auto tag, rd.integer());
-  if (!tag.present) return fail(Errc::malformed, "SML_MessageBody without tag", Where::byte(bat));
+void read_message(Reader& rd, Ctx& c) noexcept {
+  if (!rd.list_of(6, "SML_Message is not a 6-element list")) return;
+  rd.skip();  // transactionId
+  rd.skip();  // groupNo
+  rd.skip();  // abortOnError
+  const std::uint8_t* bat = rd.pos();
+  if (!rd.list_of(2, "SML_MessageBody is not a 2-element choice")) return;
+  const auto tag = rd.integer();
+  if (!rd.ok()) return;
+  if (!tag.present) return rd.fail_at(bat, Errc::malformed, "SML_MessageBody without tag");
   switch (tag.bits) {
-    case 0x0101: JOULE_RETURN_IF_ERROR(read_open(rd, c)); break;      // SML_PublicOpen.Res
-    case 0x0701: JOULE_RETURN_IF_ERROR(read_get_list(rd, c)); break;  // SML_GetList.Res
-    default: JOULE_RETURN_IF_ERROR(rd.skip()); break;                 // close, requests, profiles, attention
+    case 0x0101: read_open(rd, c); break;      // SML_PublicOpen.Res
+    case 0x0701: read_get_list(rd, c); break;  // SML_GetList.Res
+    default: rd.skip(); break;                 // close, requests, profiles, attention
   }
-  JOULE_RETURN_IF_ERROR(rd.skip());  // crc16 of the message (the transport CRC covers it)
+  rd.skip();  // crc16 of the message (the transport CRC covers it)
   if (!rd.done() && rd.peek() == 0x00) rd.skip_byte();  // endOfSmlMsg (quirk: some meters omit it)
-  return {};
 }
 
 Result<void> decode_payload(std::span<const std::uint8_t> payload, std::size_t base, Ctx& c) noexcept {
@@ -518,8 +647,9 @@ Result<void> decode_payload(std::span<const std::uint8_t> payload, std::size_t b
       rd.skip_byte();
       continue;
     }
-    JOULE_RETURN_IF_ERROR(read_message(rd, c));
+    read_message(rd, c);
   }
+  if (!rd.ok()) return unexpected<Error>(rd.error());
   return {};
 }
 
@@ -563,6 +693,10 @@ Result<void> decode_checked(std::span<const std::uint8_t> frame, std::span<const
   // Escapes inside the payload (4-byte aligned): only the doubled escape is legal.
   bool escaped = false;
   for (std::size_t i = 0; i + 4 <= payload.size(); i += 4) {
+    if (i + 8 <= payload.size() && !has_escape_byte64(payload.data() + i)) {
+      i += 4;  // neither this group nor the next holds a 1B
+      continue;
+    }
     if (!is_group(payload.subspan(i, 4), 0x1B)) continue;
     if (i + 8 > payload.size() || !is_group(payload.subspan(i + 4, 4), 0x1B))
       return fail(Errc::malformed, "SML escape sequence inside the payload", Where::byte(8 + i));

@@ -279,3 +279,140 @@ TEST_CASE("iec62056-21 core: mode B and max baud") {
   REQUIRE(step.action == iec62056_21::Action::set_baud);
   CHECK_EQ(step.baud, 9600U);
 }
+
+TEST_CASE("iec62056-21 core: programming-mode command messages") {
+  std::uint8_t out[64];
+  auto n = iec62056_21::build_command(iec62056_21::Command::p1, "(12345678)", out);
+  REQUIRE(n.has_value());
+  REQUIRE_EQ(*n, 16U);  // SOH P 1 STX (12345678) ETX BCC
+  CHECK_EQ(out[0], iec62056_21::kSoh);
+  CHECK(text_is(sv(reinterpret_cast<const char*>(out + 1), 2), "P1"));
+  CHECK_EQ(out[3], iec62056_21::kStx);
+  CHECK(text_is(sv(reinterpret_cast<const char*>(out + 4), 10), "(12345678)"));
+  CHECK_EQ(out[14], iec62056_21::kEtx);
+  std::uint8_t x = 0;
+  for (int i = 1; i <= 14; ++i) x ^= out[i];
+  CHECK_EQ(out[15], x);
+  // B0: SOH B 0 ETX BCC, no data allowed
+  n = iec62056_21::build_command(iec62056_21::Command::b0, "", out);
+  REQUIRE(n.has_value());
+  CHECK_EQ(*n, 5U);
+  CHECK_EQ(out[4], static_cast<std::uint8_t>('B' ^ '0' ^ iec62056_21::kEtx));
+  CHECK(iec62056_21::build_command(iec62056_21::Command::b0, "x", out).error().code == Errc::invalid_argument);
+  CHECK(iec62056_21::build_command(iec62056_21::Command::r1, "1.8.0()\r", out).error().code == Errc::invalid_argument);
+  CHECK(iec62056_21::build_command(iec62056_21::Command::w1, "1.8.0()", std::span<std::uint8_t>(out, 8)).error().code ==
+        Errc::buffer_too_small);
+}
+
+namespace {
+// "SOH/STX body ETX BCC" as a meter sends it (BCC over body + ETX).
+std::size_t meter_message(std::uint8_t start, const char* body, std::uint8_t* out) {
+  std::size_t n = 0;
+  out[n++] = start;
+  for (const char* p = body; *p != 0; ++p) out[n++] = static_cast<std::uint8_t>(*p);
+  out[n++] = iec62056_21::kEtx;
+  out[n] = iec62056_21::bcc(std::span<const std::uint8_t>(out + 1, n - 1));
+  return n + 1;
+}
+}  // namespace
+
+TEST_CASE("iec62056-21 core: programming mode session (password, read, break)") {
+  static std::uint8_t rx[256];
+  iec62056_21::ModeCSession s{rx, {.max_baud = 9600, .mode_control = '1'}};
+  auto step = s.start();
+  step = s.on_baud_set();
+  step = s.on_sent();
+  step = s.on_received(bytes("/ISk5MT174-0001\r\n"));
+  REQUIRE(step.action == iec62056_21::Action::send);
+  CHECK(text_is(sv(reinterpret_cast<const char*>(step.bytes.data()), step.bytes.size()), "\x06" "051\r\n"));
+  step = s.on_sent();
+  REQUIRE(step.action == iec62056_21::Action::set_baud);
+  step = s.on_baud_set();
+  REQUIRE(step.action == iec62056_21::Action::receive);
+  // The meter asks for the password: SOH P0 STX (operand) ETX BCC, in two pieces.
+  std::uint8_t msg[64];
+  std::size_t m = meter_message(iec62056_21::kSoh, "P0\x02(4D3A2B1C)", msg);
+  step = s.on_received(std::span<const std::uint8_t>(msg, 5));
+  REQUIRE(step.action == iec62056_21::Action::receive);
+  step = s.on_received(std::span<const std::uint8_t>(msg + 5, m - 5));
+  REQUIRE(step.action == iec62056_21::Action::ready);
+  CHECK(s.reply_kind() == iec62056_21::Reply::operand);
+  CHECK(text_is(s.reply(), "(4D3A2B1C)"));
+  // P1 with the password; the meter acknowledges.
+  step = s.command(iec62056_21::Command::p1, "(00000000)");
+  REQUIRE(step.action == iec62056_21::Action::send);
+  CHECK_EQ(step.bytes[0], iec62056_21::kSoh);
+  CHECK_EQ(step.bytes.size(), 16U);
+  step = s.on_sent();
+  REQUIRE(step.action == iec62056_21::Action::receive);
+  const std::uint8_t ack = iec62056_21::kAck;
+  step = s.on_received(std::span<const std::uint8_t>(&ack, 1));
+  REQUIRE(step.action == iec62056_21::Action::ready);
+  CHECK(s.reply_kind() == iec62056_21::Reply::ack);
+  // R1 of a register; the meter answers with a data message.
+  step = s.command(iec62056_21::Command::r1, "1.8.0()");
+  step = s.on_sent();
+  m = meter_message(iec62056_21::kStx, "(000285.4*kWh)", msg);
+  step = s.on_received(std::span<const std::uint8_t>(msg, m));
+  REQUIRE(step.action == iec62056_21::Action::ready);
+  CHECK(s.reply_kind() == iec62056_21::Reply::data);
+  CHECK(text_is(s.reply(), "(000285.4*kWh)"));
+  // A corrupted answer ends the session.
+  step = s.command(iec62056_21::Command::r1, "1.8.1()");
+  step = s.on_sent();
+  m = meter_message(iec62056_21::kStx, "(000100.0*kWh)", msg);
+  msg[m - 1] ^= 0x01;
+  step = s.on_received(std::span<const std::uint8_t>(msg, m));
+  CHECK(step.action == iec62056_21::Action::failed);
+  CHECK(step.error.code == Errc::checksum_mismatch);
+  CHECK(s.command(iec62056_21::Command::b0).action == iec62056_21::Action::failed);  // not in programming mode any more
+}
+
+TEST_CASE("iec62056-21 core: programming mode break and mode E switch to HDLC") {
+  static std::uint8_t rx[128];
+  {
+    iec62056_21::ModeCSession s{rx, {.mode_control = '1'}};
+    auto step = s.start();
+    step = s.on_baud_set();
+    step = s.on_sent();
+    step = s.on_received(bytes("/ABC4METER\r\n"));
+    step = s.on_sent();
+    step = s.on_baud_set();
+    std::uint8_t msg[32];
+    const std::size_t m = meter_message(iec62056_21::kSoh, "P0\x02()", msg);
+    step = s.on_received(std::span<const std::uint8_t>(msg, m));
+    REQUIRE(step.action == iec62056_21::Action::ready);
+    step = s.command(iec62056_21::Command::b0);
+    REQUIRE(step.action == iec62056_21::Action::send);
+    CHECK_EQ(step.bytes.size(), 5U);
+    step = s.on_sent();
+    CHECK(step.action == iec62056_21::Action::done);
+  }
+  {
+    // "\2" after the baud character: the meter offers HDLC (mode E, Annex E).
+    iec62056_21::ModeCSession s{rx, {.max_baud = 9600, .hdlc_if_offered = true}};
+    auto step = s.start();
+    step = s.on_baud_set();
+    step = s.on_sent();
+    step = s.on_received(bytes("/LGZ5\\2ZMD3104407.B32\r\n"));
+    REQUIRE(step.action == iec62056_21::Action::send);
+    CHECK(text_is(sv(reinterpret_cast<const char*>(step.bytes.data()), step.bytes.size()), "\x06" "251\r\n"));
+    step = s.on_sent();
+    REQUIRE(step.action == iec62056_21::Action::set_baud);
+    CHECK_EQ(step.baud, 9600U);
+    step = s.on_baud_set();
+    CHECK(step.action == iec62056_21::Action::done);
+    CHECK(s.hdlc_mode());
+    CHECK(s.readout().empty());
+  }
+  {
+    // Not offered: an ordinary mode C readout even when HDLC is preferred.
+    iec62056_21::ModeCSession s{rx, {.hdlc_if_offered = true}};
+    auto step = s.start();
+    step = s.on_baud_set();
+    step = s.on_sent();
+    step = s.on_received(bytes("/ISk5MT174-0001\r\n"));
+    CHECK(text_is(sv(reinterpret_cast<const char*>(step.bytes.data()), step.bytes.size()), "\x06" "050\r\n"));
+    CHECK_FALSE(s.hdlc_mode());
+  }
+}
