@@ -93,6 +93,7 @@ def test_order_book_risk_and_stp():
     assert book.events()[-1]["reason"] == "risk_position"
     assert book.submit(3, "buy", 100, 4, owner=7) == 4
     assert book.position(7)["net_lots"] == 4
+    assert book.position(7, mark=150)["pnl"] == -400 + 4 * 150  # bought 4 @ 100, marked at 150
     assert book.submit(4, "sell", 200, 1, owner=9) == 0
     # Participant 8's own resting sell is cancelled (oldest), then it trades with 9's.
     assert book.submit(5, "buy", 200, 1, owner=8) == 1

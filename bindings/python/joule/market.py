@@ -160,9 +160,13 @@ class OrderBook:
         them are rejected with ``risk_position``, ``risk_order_value`` or ``risk_credit``."""
         self._b.set_limits(int(owner), int(max_position_lots), float(max_order_value), float(credit_line))
 
-    def position(self, owner: int) -> Dict[str, Any]:
-        """A participant's net lots, open lots and cash [ticks*lots] (needs :meth:`set_limits`)."""
-        return self._b.position(int(owner))
+    def position(self, owner: int, mark: Optional[int] = None) -> Dict[str, Any]:
+        """A participant's net lots, open lots and cash [ticks*lots] (needs :meth:`set_limits`);
+        with ``mark`` [ticks] also ``pnl`` = cash + net lots x mark [ticks*lots]."""
+        p = self._b.position(int(owner))
+        if mark is not None:
+            p["pnl"] = p["cash"] + p["net_lots"] * int(mark)
+        return p
 
     def check_invariants(self) -> None:
         """Raises joule.InternalError if the book's internal structures disagree."""

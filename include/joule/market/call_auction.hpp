@@ -13,8 +13,9 @@
 //      at-the-money orders share pro rata with largest-remainder lots, ties by input order;
 //   §9 curtailment at the price limits is the same pro-rata rule.
 // Extensions (documented, not part of the normative rules): pay-as-bid
-// settlement, piecewise-linear curves expanded to per-tick steps, and
-// single-period block (all-or-nothing) orders.
+// settlement, piecewise-linear curves expanded to per-tick steps,
+// single-period block (all-or-nothing) orders, and multi-period, curtailable,
+// linked and exclusive block orders (clear_multi_period).
 //
 // Cost: O(n + R) with R = price_max - price_min when R <= min(2^22, 8n + 1024) ticks (counting
 // buckets), O(n log n) otherwise.
