@@ -38,6 +38,11 @@ Result<void> AuctionOptions::validate() const noexcept {
 }
 
 Result<AuctionResult> clear_call_auction(std::span<const AuctionOrder> orders, const AuctionOptions& opt) {
+  return detail::clear_call_auction_at(orders, opt, detail::PricePick::midpoint);
+}
+
+Result<AuctionResult> detail::clear_call_auction_at(std::span<const AuctionOrder> orders, const AuctionOptions& opt,
+                                                    PricePick pick) {
   JOULE_RETURN_IF_ERROR(opt.validate());
   const std::size_t n = orders.size();
   AuctionResult res;
@@ -152,7 +157,9 @@ Result<AuctionResult> clear_call_auction(std::span<const AuctionOrder> orders, c
   }
   if (res.volume == 0) return res;  // §6 no trade
 
-  const Ticks price = floor_mid(res.interval_lo, res.interval_hi);  // §7
+  const Ticks price = pick == PricePick::low    ? res.interval_lo
+                      : pick == PricePick::high ? res.interval_hi
+                                                : floor_mid(res.interval_lo, res.interval_hi);  // §7
   res.price = price;
   res.cleared = true;
 
@@ -170,13 +177,19 @@ Result<AuctionResult> clear_call_auction(std::span<const AuctionOrder> orders, c
       }
     }
     const Lots left = res.volume - full;
-    if (left < 0 || left > atm) return fail(Errc::internal, "call auction allocation out of bounds");
+    if (left < 0 || left > atm) {
+      if (pick != PricePick::midpoint) return fail(Errc::infeasible, "the volume does not clear at this end of the interval");
+      return fail(Errc::internal, "call auction allocation out of bounds");
+    }
     if (left == atm) {
       for (std::size_t i = 0; i < n; ++i)
         if (res.valid[i] && orders[i].side == side && eff[i] == price) res.fills[i] = orders[i].qty;
       continue;
     }
-    if (res.rationed_side) return fail(Errc::internal, "both sides rationed");
+    if (res.rationed_side) {
+      if (pick != PricePick::midpoint) return fail(Errc::infeasible, "both sides rationed at this end of the interval");
+      return fail(Errc::internal, "both sides rationed");
+    }
     res.rationed_side = side;
     // Pro rata with largest remainders; equal remainders by input order.
     std::vector<std::pair<Lots, std::size_t>> rem;  // (remainder, index)

@@ -133,7 +133,11 @@ TEST_CASE("VaR and expected shortfall") {
   std::vector<double> prices = {50, 40, 80, 20, 30, 60};  // 3 scenarios x 2 periods
   auto s = schedule_risk(sched, prices, *w, 0.9);
   REQUIRE(s);
-  CHECK(s->var > 0);
+  // Revenues 10, 60, -30 with weights .3 .4 .3 (mean 18): P&L -8, 42, -48;
+  // the worst 10 % of the mass is the -48 scenario.
+  CHECK(s->var == doctest::Approx(48.0));
+  CHECK(s->expected_shortfall == doctest::Approx(48.0));
+  CHECK(s->mean_pnl == doctest::Approx(0.0));
   CHECK_FALSE(value_at_risk({}, {}, 0.9));
   CHECK_FALSE(value_at_risk(pnl, {}, 1.0));
 }

@@ -93,6 +93,7 @@ def test_order_book_risk_and_stp():
     assert book.events()[-1]["reason"] == "risk_position"
     assert book.submit(3, "buy", 100, 4, owner=7) == 4
     assert book.position(7)["net_lots"] == 4
+    assert book.position(7, mark=150)["pnl"] == -400 + 4 * 150  # bought 4 @ 100, marked at 150
     assert book.submit(4, "sell", 200, 1, owner=9) == 0
     # Participant 8's own resting sell is cancelled (oldest), then it trades with 9's.
     assert book.submit(5, "buy", 200, 1, owner=8) == 1
@@ -159,3 +160,84 @@ def test_english_auction_and_community():
     flat = s["statements"].set_index("member").loc["flat"]
     assert flat["local_bought_wh"] == 2000
     assert "Statement for flat" in flat["statement"]
+
+
+def test_curves_and_single_period_blocks():
+    lin = jm.orders_from_curve("pv", "sell", [(10, 0), (20, 100)], linear=True)
+    assert len(lin) == 10 and lin["qty"].sum() == 100 and lin["price"].iloc[0] == 11
+    assert lin["id"].iloc[0] == "pv@11"
+    step = jm.orders_from_curve("load", "buy", pd.DataFrame({"price": [100, 50], "qty": [5, 20]}))
+    assert step["qty"].tolist() == [5, 15] and step["price"].tolist() == [100, 50]
+    with pytest.raises(joule.InvalidArgumentError):
+        jm.orders_from_curve("x", "buy", [(10, 5), (20, 6)])
+    res = jm.clear(pd.concat([lin, step], ignore_index=True))
+    assert res.volume == 20
+    orders = pd.DataFrame({"id": ["b1", "s1"], "side": ["buy", "sell"], "qty": [10, 4], "price": [60, 40]})
+    blocks = pd.DataFrame({"id": ["blk_big", "blk_ok"], "side": ["sell", "sell"], "qty": [20, 6], "price": [30, 45]})
+    r = jm.clear_with_blocks(orders, blocks)
+    assert r["blocks"]["accepted"].tolist() == [False, True]
+    assert r["volume"] == 10
+    assert r["orders"]["fill"].tolist() == [10, 4]
+
+
+def test_multi_period_linked_and_exclusive_blocks():
+    orders = pd.DataFrame({"period": [0, 0, 1, 1], "id": ["d0", "g0", "d1", "g1"],
+                           "side": ["buy", "sell", "buy", "sell"], "qty": [10, 20, 10, 20],
+                           "price": [60, 55, 30, 25]})
+    blocks = pd.DataFrame({"id": ["blk"], "side": ["sell"], "price": [35], "qty": [[10, 10]]})
+    r = jm.clear_multi_period(orders, blocks)
+    assert r.periods["price"].tolist() == [55, 25]
+    assert r.blocks["ratio"].tolist() == [1.0]
+    assert r.blocks["lots"].iloc[0] == [10, 10]
+    assert r.blocks["surplus"].tolist() == [100.0]
+    assert r.orders["fill"].tolist() == [10, 0, 10, 0]
+    assert r.welfare == 200.0
+    # Paradoxically rejected, then curtailed to half with a minimum acceptance ratio.
+    one = pd.DataFrame({"period": [0, 0, 0], "id": ["d0", "g0", "g1"], "side": ["buy", "sell", "sell"],
+                        "qty": [10, 5, 5], "price": [70, 40, 65]})
+    blk = pd.DataFrame({"id": ["blk"], "side": ["sell"], "price": [50], "qty": [[10]]})
+    r = jm.clear_multi_period(one, blk)
+    assert r.blocks["paradoxically_rejected"].tolist() == [True]
+    assert r.periods["price"].tolist() == [67]
+    blk["min_acceptance_ratio"] = [0.5]
+    r = jm.clear_multi_period(one, blk)
+    assert r.blocks["ratio"].tolist() == [0.5] and r.periods["price"].tolist() == [52]
+    assert r.orders["fill"].tolist() == [10, 5, 0] and r.combinations == 7
+    # Linked: the child carries its out-of-the-money parent.
+    fam_orders = pd.DataFrame({"period": [0, 0], "id": ["d0", "g0"], "side": ["buy", "sell"], "qty": [20, 20],
+                               "price": [70, 60]})
+    fam = pd.DataFrame({"id": ["parent", "child"], "side": ["sell", "sell"], "price": [62, 30],
+                        "qty": [[10], [10]], "parent": [None, "parent"]})
+    r = jm.clear_multi_period(fam_orders, fam)
+    assert r.blocks["ratio"].tolist() == [1.0, 1.0]
+    assert r.blocks["surplus"].tolist() == [-20.0, 300.0]
+    assert r.welfare == 480.0
+    # Exclusive group: only B (price 65), A in the money but excluded.
+    ex_orders = pd.DataFrame({"period": [0, 0], "id": ["d0", "g0"], "side": ["buy", "sell"], "qty": [20, 10],
+                              "price": [70, 60]})
+    ex = pd.DataFrame({"id": ["A", "B"], "side": ["sell", "sell"], "price": [20, 10], "qty": [[10], [10]],
+                       "exclusive_group": [7, 7]})
+    r = jm.clear_multi_period(ex_orders, ex)
+    assert r.blocks["ratio"].tolist() == [0.0, 1.0]
+    assert r.blocks["paradoxically_rejected"].tolist() == [True, False]
+    assert r.periods["price"].tolist() == [65] and r.welfare == 700.0
+    with pytest.raises(joule.InvalidArgumentError):
+        jm.clear_multi_period(orders, pd.DataFrame({"id": ["x"], "side": ["sell"], "price": [1], "qty": [[0, 0]]}))
+    big = pd.DataFrame({"id": ["x", "y"], "side": ["sell", "sell"], "price": [35, 35], "qty": [[10, 10], [10, 10]],
+                        "min_acceptance_ratio": [0.1, 0.1]})
+    with pytest.raises(joule.LimitExceededError):
+        jm.clear_multi_period(orders, big, max_combinations=50)
+
+
+def test_position_and_schedule_risk():
+    p = jm.position_risk(2.0, 50.0, [40, 50, 60, 30], confidence=0.75)
+    assert p["var"] == pytest.approx(40.0)
+    w = jm.quantile_path_weights([0.1, 0.5, 0.9])
+    assert w.tolist() == pytest.approx([0.3, 0.4, 0.3])
+    prices = pd.DataFrame([[50, 40], [80, 20], [30, 60]], columns=["h0", "h1"])
+    s = jm.schedule_risk(pd.Series([1.0, -1.0]), prices, confidence=0.9, weights=w)
+    assert s["var"] == pytest.approx(48.0) and s["expected_shortfall"] == pytest.approx(48.0)
+    with pytest.raises(ValueError):
+        jm.schedule_risk([1.0, 2.0, 3.0], prices)
+    with pytest.raises(joule.InvalidArgumentError):
+        jm.quantile_path_weights([0.5, 0.4])

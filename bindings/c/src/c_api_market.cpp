@@ -5,7 +5,10 @@
 #include "c_api_internal.hpp"
 #include "joule.h"
 #include "joule/market/call_auction.hpp"
+#include "joule/market/community.hpp"
 #include "joule/market/order_book.hpp"
+#include "joule/market/risk.hpp"
+#include "joule/market/single_item.hpp"
 #include "joule/market/workload.hpp"
 
 using namespace joule;
@@ -36,7 +39,59 @@ struct CallbackSink final : EventSink {
 struct joule_order_book {
   OrderBook book;
   CallbackSink sink;
+  RiskManager risk;
+  bool risk_on = false;
 };
+
+struct joule_english_auction {
+  EnglishAuction auction;
+};
+
+struct joule_community_settlement {
+  CommunitySettlement s;
+};
+
+namespace {
+// C orders -> AuctionOrder (an order without an id or with an unknown side is
+// malformed and rejected by §1, like a bad row of a case file).
+AuctionOrder to_auction_order(const joule_auction_order& o) {
+  AuctionOrder a;
+  if (o.id) a.id = o.id;
+  else {
+    a.malformed = true;
+    a.has_id = false;
+  }
+  if (o.side == JOULE_MARKET_BUY) a.side = Side::buy;
+  else if (o.side == JOULE_MARKET_SELL) a.side = Side::sell;
+  else a.malformed = true;
+  a.qty = o.qty;
+  if (!o.is_market) a.price = o.price;
+  return a;
+}
+
+void to_c_result(const AuctionResult& r, joule_auction_result* out) {
+  out->cleared = r.cleared ? 1 : 0;
+  out->has_price = r.price ? 1 : 0;
+  out->price = r.price.value_or(0);
+  out->interval_lo = r.interval_lo;
+  out->interval_hi = r.interval_hi;
+  out->volume = r.volume;
+  out->rationed_side = r.rationed_side ? static_cast<int32_t>(*r.rationed_side) : -1;
+  out->n_rejected = static_cast<int32_t>(r.rejected.size());
+}
+
+bool side_ok(joule_market_side s) { return s == JOULE_MARKET_BUY || s == JOULE_MARKET_SELL; }
+
+void to_c_measures(const RiskMeasures& m, joule_risk_measures* out) {
+  *out = joule_risk_measures{m.confidence, m.var, m.expected_shortfall, m.mean_pnl};
+}
+
+void to_c_item(const ItemAuctionResult& r, joule_item_result* out) {
+  out->sold = r.sold ? 1 : 0;
+  out->price = r.sold ? r.price : 0;
+  out->winning_bid = r.winning_bid ? static_cast<int64_t>(*r.winning_bid) : -1;
+}
+}  // namespace
 
 extern "C" {
 
@@ -47,20 +102,7 @@ JOULE_API joule_status joule_call_auction_clear(const joule_auction_order* order
     JOULE_C_REQUIRE(out != nullptr, "out must not be NULL");
     JOULE_C_REQUIRE(n == 0 || (orders != nullptr && fills != nullptr), "orders and fills must not be NULL");
     std::vector<AuctionOrder> v(n);
-    for (size_t i = 0; i < n; ++i) {
-      const joule_auction_order& o = orders[i];
-      AuctionOrder& a = v[i];
-      if (o.id) a.id = o.id;
-      else {
-        a.malformed = true;
-        a.has_id = false;
-      }
-      if (o.side == JOULE_MARKET_BUY) a.side = Side::buy;
-      else if (o.side == JOULE_MARKET_SELL) a.side = Side::sell;
-      else a.malformed = true;
-      a.qty = o.qty;
-      if (!o.is_market) a.price = o.price;
-    }
+    for (size_t i = 0; i < n; ++i) v[i] = to_auction_order(orders[i]);
     AuctionOptions opt;
     opt.price_min = price_min;
     opt.price_max = price_max;
@@ -71,14 +113,7 @@ JOULE_API joule_status joule_call_auction_clear(const joule_auction_order* order
       fills[i] = r->fills[i];
       if (valid) valid[i] = r->valid[i] ? 1 : 0;
     }
-    out->cleared = r->cleared ? 1 : 0;
-    out->has_price = r->price ? 1 : 0;
-    out->price = r->price.value_or(0);
-    out->interval_lo = r->interval_lo;
-    out->interval_hi = r->interval_hi;
-    out->volume = r->volume;
-    out->rationed_side = r->rationed_side ? static_cast<int32_t>(*r->rationed_side) : -1;
-    out->n_rejected = static_cast<int32_t>(r->rejected.size());
+    to_c_result(*r, out);
     return capi::ok();
   });
 }
@@ -110,7 +145,7 @@ JOULE_API joule_status joule_order_book_create(int64_t price_min, int64_t price_
     o.book.stp = static_cast<SelfTradePrevention>(stp);
     auto b = OrderBook::create(inst, o);
     if (!b) return capi::report(b.error());
-    auto* h = new joule_order_book{std::move(*b), {}};
+    auto* h = new joule_order_book{std::move(*b), {}, {}, false};
     h->book.set_event_sink(&h->sink);
     *out = h;
     return capi::ok();
@@ -226,6 +261,337 @@ JOULE_API joule_status joule_market_replay_file(const char* path, int32_t with_l
     auto o = replay_workload(*recs, ro);
     if (!o) return capi::report(o.error());
     return capi::write_string(workload_outcome_json(*o, true), buf, cap, out_len);
+  });
+}
+
+JOULE_API joule_status joule_orders_from_curve(joule_market_side side, const joule_curve_point* points,
+                                               size_t n_points, int32_t linear, int64_t* prices, int64_t* qty,
+                                               size_t cap, size_t* n) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(n != nullptr, "n must not be NULL");
+    JOULE_C_REQUIRE(n_points == 0 || points != nullptr, "points must not be NULL");
+    JOULE_C_REQUIRE(side_ok(side), "unknown side");
+    BidCurve c{"c", static_cast<Side>(side), {}, linear != 0};
+    for (size_t i = 0; i < n_points; ++i) c.points.push_back(CurvePoint{points[i].price, points[i].qty});
+    auto r = orders_from_curve(c);
+    if (!r) return capi::report(r.error());
+    *n = r->size();
+    if (cap < r->size()) return capi::report(JOULE_BUFFER_TOO_SMALL, "cap too small; *n holds the number of steps");
+    JOULE_C_REQUIRE(r->empty() || (prices != nullptr && qty != nullptr), "prices and qty must not be NULL");
+    for (size_t i = 0; i < r->size(); ++i) {
+      prices[i] = *(*r)[i].price;
+      qty[i] = (*r)[i].qty;
+    }
+    return capi::ok();
+  });
+}
+
+JOULE_API joule_status joule_call_auction_clear_blocks(const joule_auction_order* orders, size_t n,
+                                                       const joule_block_order* blocks, size_t n_blocks,
+                                                       int64_t price_min, int64_t price_max, int64_t* fills,
+                                                       uint8_t* block_accepted, joule_auction_result* out) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(out != nullptr, "out must not be NULL");
+    JOULE_C_REQUIRE(n == 0 || (orders != nullptr && fills != nullptr), "orders and fills must not be NULL");
+    JOULE_C_REQUIRE(n_blocks == 0 || (blocks != nullptr && block_accepted != nullptr),
+                    "blocks and block_accepted must not be NULL");
+    std::vector<AuctionOrder> v(n);
+    for (size_t i = 0; i < n; ++i) v[i] = to_auction_order(orders[i]);
+    std::vector<BlockOrder> b(n_blocks);
+    for (size_t i = 0; i < n_blocks; ++i) {
+      JOULE_C_REQUIRE(blocks[i].id != nullptr && side_ok(blocks[i].side), "block needs an id and a side");
+      b[i] = BlockOrder{blocks[i].id, static_cast<Side>(blocks[i].side), blocks[i].qty, blocks[i].price};
+    }
+    AuctionOptions opt;
+    opt.price_min = price_min;
+    opt.price_max = price_max;
+    opt.with_curves = false;
+    auto r = clear_with_blocks(v, b, opt);
+    if (!r) return capi::report(r.error());
+    for (size_t i = 0; i < n; ++i) fills[i] = r->result.fills[i];
+    for (size_t i = 0; i < n_blocks; ++i) block_accepted[i] = r->block_accepted[i] ? 1 : 0;
+    to_c_result(r->result, out);
+    return capi::ok();
+  });
+}
+
+JOULE_API joule_status joule_clear_multi_period(const joule_auction_order* orders, const size_t* order_period, size_t n,
+                                                size_t n_periods, const joule_period_block* blocks, size_t n_blocks,
+                                                int64_t price_min, int64_t price_max, int32_t ratio_steps,
+                                                int64_t* fills, joule_auction_result* period_results,
+                                                joule_block_acceptance* acceptance, int64_t* block_lots,
+                                                double* welfare) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(n == 0 || (orders != nullptr && order_period != nullptr && fills != nullptr),
+                    "orders, order_period and fills must not be NULL");
+    JOULE_C_REQUIRE(n_periods > 0 && period_results != nullptr, "need periods and period_results");
+    JOULE_C_REQUIRE(n_blocks == 0 || (blocks != nullptr && acceptance != nullptr),
+                    "blocks and acceptance must not be NULL");
+    std::vector<std::vector<AuctionOrder>> per(n_periods);
+    std::vector<std::pair<size_t, size_t>> where(n);  // (period, index in period)
+    for (size_t i = 0; i < n; ++i) {
+      JOULE_C_REQUIRE(order_period[i] < n_periods, "order_period out of range");
+      where[i] = {order_period[i], per[order_period[i]].size()};
+      per[order_period[i]].push_back(to_auction_order(orders[i]));
+    }
+    std::vector<PeriodBlock> b(n_blocks);
+    for (size_t i = 0; i < n_blocks; ++i) {
+      const joule_period_block& c = blocks[i];
+      JOULE_C_REQUIRE(c.id != nullptr && side_ok(c.side) && c.qty != nullptr, "block needs an id, a side and qty");
+      JOULE_C_REQUIRE(c.parent >= -1, "parent must be -1 or a block index");
+      b[i].id = c.id;
+      b[i].side = static_cast<Side>(c.side);
+      b[i].price = c.price;
+      b[i].qty.assign(c.qty, c.qty + n_periods);
+      b[i].min_acceptance_ratio = c.min_acceptance_ratio;
+      if (c.parent >= 0) b[i].parent = static_cast<size_t>(c.parent);
+      if (c.has_group) b[i].exclusive_group = c.exclusive_group;
+    }
+    MultiPeriodOptions opt;
+    opt.auction.price_min = price_min;
+    opt.auction.price_max = price_max;
+    opt.auction.with_curves = false;
+    opt.ratio_steps = ratio_steps;
+    auto r = clear_multi_period(per, b, opt);
+    if (!r) return capi::report(r.error());
+    for (size_t i = 0; i < n; ++i) fills[i] = r->periods[where[i].first].fills[where[i].second];
+    for (size_t t = 0; t < n_periods; ++t) to_c_result(r->periods[t], &period_results[t]);
+    for (size_t i = 0; i < n_blocks; ++i) {
+      const BlockAcceptance& a = r->blocks[i];
+      acceptance[i] = joule_block_acceptance{a.accepted_steps, a.paradoxically_rejected ? 1 : 0, a.ratio, a.surplus};
+      if (block_lots)
+        for (size_t t = 0; t < n_periods; ++t) block_lots[i * n_periods + t] = a.lots[t];
+    }
+    if (welfare) *welfare = r->welfare;
+    return capi::ok();
+  });
+}
+
+JOULE_API joule_status joule_order_book_set_limits(joule_order_book* book, uint32_t owner,
+                                                   const joule_risk_limits* limits) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(book != nullptr && limits != nullptr, "book and limits must not be NULL");
+    auto r = book->risk.set_limits(owner, RiskLimits{limits->max_position_lots, limits->max_order_value,
+                                                     limits->credit_line});
+    if (!r) return capi::report(r.error());
+    if (!book->risk_on) {
+      book->book.set_pre_trade_check(&book->risk);
+      book->risk_on = true;
+    }
+    return capi::ok();
+  });
+}
+
+JOULE_API joule_status joule_order_book_position(const joule_order_book* book, uint32_t owner, int64_t mark_price,
+                                                 joule_position* out, double* pnl) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(book != nullptr && out != nullptr, "book and out must not be NULL");
+    const Position p = book->risk.position(owner);
+    *out = joule_position{p.net_lots,       p.open_buy_lots,   p.open_sell_lots, p.bought_lots,
+                          p.sold_lots,      p.open_buy_value,  p.open_sell_value, p.cash};
+    if (pnl) *pnl = p.pnl(mark_price);
+    return capi::ok();
+  });
+}
+
+JOULE_API joule_status joule_value_at_risk(const double* pnl, size_t n, const double* weights, double confidence,
+                                           joule_risk_measures* out) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(out != nullptr && (n == 0 || pnl != nullptr), "pnl and out must not be NULL");
+    auto r = value_at_risk({pnl, n}, weights ? std::span<const double>(weights, n) : std::span<const double>{},
+                           confidence);
+    if (!r) return capi::report(r.error());
+    to_c_measures(*r, out);
+    return capi::ok();
+  });
+}
+
+JOULE_API joule_status joule_position_risk(double position_mwh, double entry_price, const double* prices, size_t n,
+                                           const double* weights, double confidence, joule_risk_measures* out) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(out != nullptr && (n == 0 || prices != nullptr), "prices and out must not be NULL");
+    auto r = position_risk(position_mwh, entry_price, {prices, n},
+                           weights ? std::span<const double>(weights, n) : std::span<const double>{}, confidence);
+    if (!r) return capi::report(r.error());
+    to_c_measures(*r, out);
+    return capi::ok();
+  });
+}
+
+JOULE_API joule_status joule_schedule_risk(const double* energy_mwh, size_t n_periods, const double* prices,
+                                           size_t n_scenarios, const double* weights, double confidence,
+                                           joule_risk_measures* out) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(out != nullptr && energy_mwh != nullptr && prices != nullptr, "arguments must not be NULL");
+    JOULE_C_REQUIRE(n_periods > 0 && n_scenarios > 0, "need periods and scenarios");
+    auto r = schedule_risk({energy_mwh, n_periods}, {prices, n_periods * n_scenarios},
+                           weights ? std::span<const double>(weights, n_scenarios) : std::span<const double>{},
+                           confidence);
+    if (!r) return capi::report(r.error());
+    to_c_measures(*r, out);
+    return capi::ok();
+  });
+}
+
+JOULE_API joule_status joule_quantile_path_weights(const double* levels, size_t n, double* weights) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(n == 0 || (levels != nullptr && weights != nullptr), "levels and weights must not be NULL");
+    auto r = quantile_path_weights({levels, n});
+    if (!r) return capi::report(r.error());
+    for (size_t i = 0; i < n; ++i) weights[i] = (*r)[i];
+    return capi::ok();
+  });
+}
+
+JOULE_API joule_status joule_sealed_bid_auction(const joule_item_bid* bids, size_t n, int64_t reserve,
+                                                joule_sealed_bid_rule rule, joule_item_result* out) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(out != nullptr && (n == 0 || bids != nullptr), "bids and out must not be NULL");
+    JOULE_C_REQUIRE(rule == JOULE_SEALED_FIRST_PRICE || rule == JOULE_SEALED_SECOND_PRICE, "unknown rule");
+    std::vector<ItemBid> v(n);
+    for (size_t i = 0; i < n; ++i) {
+      JOULE_C_REQUIRE(bids[i].bidder != nullptr, "bidder must not be NULL");
+      v[i] = ItemBid{bids[i].bidder, bids[i].amount, bids[i].time_s};
+    }
+    auto r = sealed_bid_auction(v, reserve, static_cast<SealedBidRule>(rule));
+    if (!r) return capi::report(r.error());
+    to_c_item(*r, out);
+    return capi::ok();
+  });
+}
+
+JOULE_API joule_status joule_english_auction_create(int64_t reserve, int64_t increment, int64_t close_s,
+                                                    joule_english_auction** out) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(out != nullptr, "out must not be NULL");
+    *out = nullptr;
+    auto a = EnglishAuction::create({reserve, increment, close_s});
+    if (!a) return capi::report(a.error());
+    *out = new joule_english_auction{std::move(*a)};
+    return capi::ok();
+  });
+}
+
+JOULE_API void joule_english_auction_destroy(joule_english_auction* auction) { delete auction; }
+
+JOULE_API joule_status joule_english_auction_bid(joule_english_auction* auction, const char* bidder, int64_t amount,
+                                                 int64_t time_s) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(auction != nullptr && bidder != nullptr, "auction and bidder must not be NULL");
+    auto r = auction->auction.bid(bidder, amount, time_s);
+    return r ? capi::ok() : capi::report(r.error());
+  });
+}
+
+JOULE_API joule_status joule_english_auction_minimum_next_bid(const joule_english_auction* auction, int64_t* out) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(auction != nullptr && out != nullptr, "auction and out must not be NULL");
+    *out = auction->auction.minimum_next_bid();
+    return capi::ok();
+  });
+}
+
+JOULE_API joule_status joule_english_auction_close(const joule_english_auction* auction, int64_t now_s,
+                                                   joule_item_result* out, char* winner, size_t cap, size_t* len) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(auction != nullptr && out != nullptr, "auction and out must not be NULL");
+    auto r = auction->auction.close(now_s);
+    if (!r) return capi::report(r.error());
+    to_c_item(*r, out);
+    if (winner == nullptr && len == nullptr) return capi::ok();
+    return capi::write_string(r->winner, winner, cap, len);
+  });
+}
+
+JOULE_API void joule_community_options_default(joule_community_options* out) {
+  if (!out) return;
+  const CommunityOptions d;
+  *out = joule_community_options{d.money_per_tick, d.grid_import_price, d.grid_export_price, d.grid_fee,
+                                 d.community_discount, d.min_reputation};
+}
+
+JOULE_API joule_status joule_community_settle(const joule_community_member* members, size_t n_members,
+                                              const joule_community_order* orders, size_t n_orders,
+                                              const joule_community_options* options,
+                                              joule_community_settlement** out) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(out != nullptr && options != nullptr, "options and out must not be NULL");
+    *out = nullptr;
+    JOULE_C_REQUIRE(n_members == 0 || members != nullptr, "members must not be NULL");
+    JOULE_C_REQUIRE(n_orders == 0 || orders != nullptr, "orders must not be NULL");
+    std::vector<CommunityMember> m(n_members);
+    for (size_t i = 0; i < n_members; ++i) {
+      JOULE_C_REQUIRE(members[i].id != nullptr, "member id must not be NULL");
+      m[i] = CommunityMember{members[i].id, members[i].reputation};
+    }
+    std::vector<CommunityInterval> iv;
+    for (size_t k = 0; k < n_orders; ++k) {
+      const joule_community_order& o = orders[k];
+      JOULE_C_REQUIRE(side_ok(o.side), "unknown side");
+      if (iv.empty() || iv.back().start_s != o.start_s) iv.push_back(CommunityInterval{o.start_s, {}});
+      iv.back().orders.push_back(CommunityOrder{o.member, static_cast<Side>(o.side), o.energy_wh, o.price});
+    }
+    CommunityOptions co;
+    co.money_per_tick = options->money_per_tick;
+    co.grid_import_price = options->grid_import_price;
+    co.grid_export_price = options->grid_export_price;
+    co.grid_fee = options->grid_fee;
+    co.community_discount = options->community_discount;
+    co.min_reputation = options->min_reputation;
+    auto r = settle_community(m, iv, co);
+    if (!r) return capi::report(r.error());
+    *out = new joule_community_settlement{std::move(*r)};
+    return capi::ok();
+  });
+}
+
+JOULE_API void joule_community_settlement_destroy(joule_community_settlement* s) { delete s; }
+
+JOULE_API joule_status joule_community_settlement_summary(const joule_community_settlement* s,
+                                                          int32_t* energy_conserved, int32_t* money_conserved,
+                                                          size_t* n_intervals, joule_grid_account* grid) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(s != nullptr, "settlement must not be NULL");
+    if (energy_conserved) *energy_conserved = s->s.energy_conserved ? 1 : 0;
+    if (money_conserved) *money_conserved = s->s.money_conserved ? 1 : 0;
+    if (n_intervals) *n_intervals = s->s.intervals.size();
+    const GridAccount& g = s->s.grid;
+    if (grid) *grid = joule_grid_account{g.import_wh, g.export_wh, g.supplier_revenue, g.export_payments, g.network_fees};
+    return capi::ok();
+  });
+}
+
+JOULE_API joule_status joule_community_settlement_interval(const joule_community_settlement* s, size_t i,
+                                                           joule_community_interval* out) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(s != nullptr && out != nullptr, "settlement and out must not be NULL");
+    if (i >= s->s.intervals.size()) return capi::report(JOULE_OUT_OF_RANGE, "interval index out of range");
+    const CommunityIntervalResult& x = s->s.intervals[i];
+    *out = joule_community_interval{x.start_s, x.local_price ? 1 : 0, x.local_price.value_or(0), x.local_wh};
+    return capi::ok();
+  });
+}
+
+JOULE_API joule_status joule_community_settlement_member(const joule_community_settlement* s, size_t i,
+                                                         joule_member_statement* out) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(s != nullptr && out != nullptr, "settlement and out must not be NULL");
+    if (i >= s->s.members.size()) return capi::report(JOULE_OUT_OF_RANGE, "member index out of range");
+    const MemberStatement& m = s->s.members[i];
+    *out = joule_member_statement{m.consumed_wh,       m.produced_wh,     m.local_bought_wh, m.local_sold_wh,
+                                  m.grid_import_wh,    m.grid_export_wh,  m.paid_local_energy, m.paid_local_fee,
+                                  m.paid_grid,         m.received_local,  m.received_grid,   m.net_energy_wh,
+                                  m.net_money,         m.net_money_currency, m.grid_only_cost_currency};
+    return capi::ok();
+  });
+}
+
+JOULE_API joule_status joule_community_settlement_statement(const joule_community_settlement* s, size_t i, char* buf,
+                                                            size_t cap, size_t* len) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(s != nullptr, "settlement must not be NULL");
+    if (i >= s->s.members.size()) return capi::report(JOULE_OUT_OF_RANGE, "member index out of range");
+    return capi::write_string(s->s.members[i].statement, buf, cap, len);
   });
 }
 

@@ -10,7 +10,12 @@ Prices are integer ticks and quantities integer lots (see docs/market.md).
   DataFrame of orders, following joule's normative clearing rules.
 * :func:`clear_case`: clears a ``joule.call_auction.case/v1`` JSON case.
 * :func:`plot_curves`: the aggregated supply and demand curves of a clearing.
-* :func:`value_at_risk`, :func:`sealed_bid`, :func:`english_auction`,
+* :func:`orders_from_curve` (step / piecewise-linear bid curves),
+  :func:`clear_with_blocks` (single-period all-or-nothing blocks) and
+  :func:`clear_multi_period` (multi-period, curtailable, linked and exclusive
+  blocks, EUPHEMIA-style).
+* :func:`value_at_risk`, :func:`position_risk`, :func:`schedule_risk`,
+  :func:`quantile_path_weights`, :func:`sealed_bid`, :func:`english_auction`,
   :func:`settle_community` (peer-to-peer market with statements), :func:`generate_workload`,
   :func:`replay_workload`.
 
@@ -42,6 +47,13 @@ __all__ = [
     "clear_case",
     "plot_curves",
     "value_at_risk",
+    "position_risk",
+    "schedule_risk",
+    "quantile_path_weights",
+    "orders_from_curve",
+    "clear_with_blocks",
+    "clear_multi_period",
+    "MultiPeriodResult",
     "sealed_bid",
     "english_auction",
     "settle_community",
@@ -148,9 +160,13 @@ class OrderBook:
         them are rejected with ``risk_position``, ``risk_order_value`` or ``risk_credit``."""
         self._b.set_limits(int(owner), int(max_position_lots), float(max_order_value), float(credit_line))
 
-    def position(self, owner: int) -> Dict[str, Any]:
-        """A participant's net lots, open lots and cash [ticks*lots] (needs :meth:`set_limits`)."""
-        return self._b.position(int(owner))
+    def position(self, owner: int, mark: Optional[int] = None) -> Dict[str, Any]:
+        """A participant's net lots, open lots and cash [ticks*lots] (needs :meth:`set_limits`);
+        with ``mark`` [ticks] also ``pnl`` = cash + net lots x mark [ticks*lots]."""
+        p = self._b.position(int(owner))
+        if mark is not None:
+            p["pnl"] = p["cash"] + p["net_lots"] * int(mark)
+        return p
 
     def check_invariants(self) -> None:
         """Raises joule.InternalError if the book's internal structures disagree."""
@@ -268,6 +284,184 @@ def value_at_risk(pnl: Sequence[float], confidence: float = 0.95,
     w = np.asarray(weights if weights is not None else [], dtype=float)
     var, es, mean = _m.value_at_risk(np.asarray(pnl, dtype=float), w, float(confidence))
     return {"var": var, "expected_shortfall": es, "mean_pnl": mean}
+
+
+def position_risk(position_mwh: float, entry_price: float, price_scenarios: Sequence[float], confidence: float = 0.95,
+                  weights: Optional[Sequence[float]] = None) -> Dict[str, float]:
+    """VaR and expected shortfall (positive losses, money) of holding
+    ``position_mwh`` bought at ``entry_price`` per MWh when the price moves to
+    each scenario price: P&L = position * (price - entry)."""
+    w = np.asarray(weights if weights is not None else [], dtype=float)
+    var, es, mean = _m.position_risk(float(position_mwh), float(entry_price),
+                                     np.asarray(price_scenarios, dtype=float), w, float(confidence))
+    return {"var": var, "expected_shortfall": es, "mean_pnl": mean}
+
+
+def schedule_risk(energy_mwh: Any, prices: Any, confidence: float = 0.95,
+                  weights: Optional[Sequence[float]] = None) -> Dict[str, float]:
+    """VaR and expected shortfall of a schedule's revenue against its (weighted)
+    mean revenue.
+
+    Args:
+        energy_mwh: energy per period (+ sold / exported, - bought), e.g. a
+            battery schedule (Series or array of length T).
+        prices: price scenarios per MWh, one row per scenario and one column
+            per period (DataFrame or 2-D array, S x T), e.g. the quantile paths
+            of a ``joule.forecast`` prediction.
+        weights: per scenario (e.g. :func:`quantile_path_weights`), or None.
+    """
+    e = np.asarray(energy_mwh, dtype=float).ravel()
+    p = np.asarray(prices, dtype=float)
+    if p.ndim != 2 or p.shape[1] != len(e):
+        raise ValueError("prices must be a scenarios x periods table with one column per schedule period")
+    w = np.asarray(weights if weights is not None else [], dtype=float)
+    var, es, mean = _m.schedule_risk(e, np.ascontiguousarray(p).ravel(), w, float(confidence))
+    return {"var": var, "expected_shortfall": es, "mean_pnl": mean}
+
+
+def quantile_path_weights(levels: Sequence[float]) -> np.ndarray:
+    """Scenario weights of quantile paths at ``levels`` (strictly increasing in
+    (0, 1)): each path carries the probability mass nearest to its level."""
+    return np.asarray(_m.quantile_path_weights([float(x) for x in levels]))
+
+
+def orders_from_curve(id: str, side: str, points: Any, linear: bool = False) -> pd.DataFrame:
+    """Expands a bid curve into step orders for :func:`clear`.
+
+    Args:
+        id: the curve's id; steps get ids ``"<id>@<price>"``.
+        side: ``"buy"`` (prices strictly descending) or ``"sell"`` (ascending).
+        points: (price [ticks], cumulative qty [lots]) pairs, or a DataFrame with
+            ``price`` and ``qty`` columns; quantities non-decreasing.
+        linear: piecewise-linear between points (discretised to whole lots per
+            tick, each segment's lots add up exactly); otherwise steps.
+
+    Returns:
+        DataFrame with ``id``, ``side``, ``qty``, ``price``.
+    """
+    if isinstance(points, pd.DataFrame):
+        prices, qty = points["price"].tolist(), points["qty"].tolist()
+    else:
+        prices = [p for p, _ in points]
+        qty = [q for _, q in points]
+    ids, p, q = _m.orders_from_curve(str(id), side, [int(x) for x in prices], [int(x) for x in qty], bool(linear))
+    return pd.DataFrame({"id": ids, "side": [side] * len(ids), "qty": q, "price": p})
+
+
+def _order_columns(orders: pd.DataFrame) -> Tuple[List[str], List[str], List[int], List[float]]:
+    for col in ("id", "side", "qty", "price"):
+        if col not in orders.columns:
+            raise KeyError(f"orders needs a '{col}' column")
+    ids = [str(x) for x in orders["id"]]
+    sides = [str(x) for x in orders["side"]]
+    qty_raw = pd.to_numeric(orders["qty"], errors="coerce").to_numpy(dtype=float)
+    bad_qty = ~np.isfinite(qty_raw) | (qty_raw != np.floor(qty_raw))
+    qty = np.where(bad_qty, 0, qty_raw).astype(np.int64).tolist()
+    price = pd.to_numeric(orders["price"], errors="coerce").to_numpy(dtype=float).tolist()
+    return ids, sides, qty, price
+
+
+def clear_with_blocks(orders: pd.DataFrame, blocks: pd.DataFrame, price_min: int = -500,
+                      price_max: int = 4000) -> Dict[str, Any]:
+    """Clears one period with single-period all-or-nothing block orders.
+
+    Blocks (``id``, ``side``, ``qty``, ``price``) are tried from the most
+    aggressive limit on and kept when every kept block still fills completely
+    at a price no worse than its limit (no paradoxically accepted blocks).
+
+    Returns a dict: ``price``, ``price_interval``, ``volume`` (including the
+    blocks), ``rationed_side``, ``rejected``, ``orders`` (input with ``fill``
+    and ``valid``) and ``blocks`` (input with ``accepted``).
+    """
+    ids, sides, qty, price = _order_columns(orders)
+    r = _m.clear_with_blocks(ids, sides, qty, price, [str(x) for x in blocks["id"]],
+                             [str(x) for x in blocks["side"]], [int(x) for x in blocks["qty"]],
+                             [int(x) for x in blocks["price"]], int(price_min), int(price_max))
+    out = orders.copy()
+    out["fill"] = r["fills"]
+    out["valid"] = r["valid"]
+    b = blocks.copy()
+    b["accepted"] = r["block_accepted"]
+    return {"cleared": r["cleared"], "price": r["price"], "price_interval": tuple(r["price_interval"]),
+            "volume": r["volume"], "rationed_side": r["rationed_side"], "rejected": list(r["rejected"]),
+            "orders": out, "blocks": b}
+
+
+@dataclass
+class MultiPeriodResult:
+    """Outcome of :func:`clear_multi_period`.
+
+    ``periods``: one row per period (``price``, ``volume``, ``interval_lo``,
+    ``interval_hi``); ``orders``: the input with ``fill``; ``blocks``: the
+    input with ``ratio``, ``accepted_steps``, ``lots`` (list per period),
+    ``surplus`` [ticks*lots at the final prices] and
+    ``paradoxically_rejected``; ``welfare`` [ticks*lots]; ``combinations``
+    evaluated by the exact search.
+    """
+
+    periods: pd.DataFrame
+    orders: pd.DataFrame
+    blocks: pd.DataFrame
+    welfare: float
+    combinations: int
+
+
+def clear_multi_period(orders: pd.DataFrame, blocks: pd.DataFrame, n_periods: Optional[int] = None, *,
+                       price_min: int = -500, price_max: int = 4000, ratio_steps: int = 10,
+                       max_combinations: int = 1 << 16) -> MultiPeriodResult:
+    """Clears several periods with EUPHEMIA-style block orders (extension; rules
+    in docs/market.md, "Multi-period and linked block orders").
+
+    Args:
+        orders: ``period`` (0-based), ``id``, ``side``, ``qty`` [lots], ``price``
+            [ticks] (None/NaN = market order); one call auction per period.
+        blocks: ``id``, ``side``, ``price`` (limit on the block's average price),
+            ``qty`` (a list of lots per period), optional ``min_acceptance_ratio``
+            (default 1 = all or none), ``parent`` (id of the parent block, None)
+            and ``exclusive_group`` (int or None).
+        n_periods: number of periods (default: from the blocks' qty lists or
+            the orders' periods).
+        ratio_steps: acceptance ratios are multiples of 1 / ratio_steps.
+
+    The search is exact over those ratios and limited to ``max_combinations``
+    block states (joule.LimitExceededError beyond).
+    """
+    if n_periods is None:
+        n_from_blocks = max((len(q) for q in blocks["qty"]), default=0) if len(blocks) else 0
+        n_from_orders = int(orders["period"].max()) + 1 if len(orders) else 0
+        n_periods = max(n_from_blocks, n_from_orders, 1)
+    ids, sides, qty, price = _order_columns(orders) if len(orders) else ([], [], [], [])
+    period = [int(x) for x in orders["period"]] if len(orders) else []
+    bids = [str(x) for x in blocks["id"]]
+    index = {b: i for i, b in enumerate(bids)}
+    ratios = [float(x) for x in blocks["min_acceptance_ratio"]] if "min_acceptance_ratio" in blocks.columns \
+        else [1.0] * len(bids)
+    parents: List[int] = []
+    for p in (blocks["parent"] if "parent" in blocks.columns else [None] * len(bids)):
+        if p is None or (isinstance(p, float) and np.isnan(p)):
+            parents.append(-1)
+        elif str(p) not in index:
+            raise KeyError(f"parent {p!r} is not a block id")
+        else:
+            parents.append(index[str(p)])
+    groups: List[Optional[int]] = []
+    for g in (blocks["exclusive_group"] if "exclusive_group" in blocks.columns else [None] * len(bids)):
+        groups.append(None if g is None or (isinstance(g, float) and np.isnan(g)) else int(g))
+    fills, per, blk, welfare, combos = _m.clear_multi_period(
+        int(n_periods), period, ids, sides, qty, price, bids, [str(x) for x in blocks["side"]],
+        [int(x) for x in blocks["price"]], [[int(v) for v in q] for q in blocks["qty"]], ratios, parents, groups,
+        int(price_min), int(price_max), int(ratio_steps), int(max_combinations))
+    o = orders.copy()
+    o["fill"] = fills
+    b = blocks.copy()
+    b["ratio"] = [x[0] for x in blk]
+    b["accepted_steps"] = [x[1] for x in blk]
+    b["lots"] = [list(x[2]) for x in blk]
+    b["surplus"] = [x[3] for x in blk]
+    b["paradoxically_rejected"] = [x[4] for x in blk]
+    periods = pd.DataFrame(per, columns=["price", "volume", "interval_lo", "interval_hi"])
+    periods.index.name = "period"
+    return MultiPeriodResult(periods, o, b, welfare, combos)
 
 
 def sealed_bid(bids: pd.DataFrame, reserve: int = 0, rule: str = "second_price") -> Optional[Tuple[str, int]]:

@@ -486,6 +486,187 @@ void init_market(pyb::module_& m) {
         return pyb::make_tuple(r->winner, r->price);
       },
       pyb::arg("bidders"), pyb::arg("amounts"), pyb::arg("times"), pyb::arg("reserve"), pyb::arg("rule"));
+  m.def(
+      "orders_from_curve",
+      [](const std::string& id, const std::string& side, const std::vector<Ticks>& prices,
+         const std::vector<Lots>& qty, bool linear) {
+        if (prices.size() != qty.size())
+          raise_error(Error(Errc::invalid_argument, "prices and qty must have the same length"));
+        BidCurve c{id, parse_side(side), {}, linear};
+        for (std::size_t i = 0; i < prices.size(); ++i) c.points.push_back(CurvePoint{prices[i], qty[i]});
+        auto r = orders_from_curve(c);
+        if (!r) raise_error(r.error());
+        std::vector<std::string> ids;
+        std::vector<Ticks> p;
+        std::vector<Lots> q;
+        for (const auto& o : *r) {
+          ids.push_back(o.id);
+          p.push_back(*o.price);
+          q.push_back(o.qty);
+        }
+        return pyb::make_tuple(ids, p, q);
+      },
+      pyb::arg("id"), pyb::arg("side"), pyb::arg("prices"), pyb::arg("qty"), pyb::arg("linear"));
+
+  m.def(
+      "clear_with_blocks",
+      [](const std::vector<std::string>& ids, const std::vector<std::string>& sides, const std::vector<Lots>& qty,
+         const std::vector<double>& price, const std::vector<std::string>& block_ids,
+         const std::vector<std::string>& block_sides, const std::vector<Lots>& block_qty,
+         const std::vector<Ticks>& block_price, Ticks price_min, Ticks price_max) {
+        const std::size_t n = ids.size(), nb = block_ids.size();
+        if (sides.size() != n || qty.size() != n || price.size() != n || block_sides.size() != nb ||
+            block_qty.size() != nb || block_price.size() != nb)
+          raise_error(Error(Errc::invalid_argument, "column lengths differ"));
+        std::vector<AuctionOrder> o(n);
+        for (std::size_t i = 0; i < n; ++i) {
+          o[i].id = ids[i];
+          if (sides[i] == "buy") o[i].side = Side::buy;
+          else if (sides[i] == "sell") o[i].side = Side::sell;
+          else o[i].malformed = true;
+          o[i].qty = qty[i];
+          if (!std::isnan(price[i])) {
+            if (price[i] != std::floor(price[i]) || std::fabs(price[i]) > 9e15) o[i].malformed = true;
+            else o[i].price = static_cast<Ticks>(price[i]);
+          }
+        }
+        std::vector<BlockOrder> b(nb);
+        for (std::size_t i = 0; i < nb; ++i) b[i] = BlockOrder{block_ids[i], parse_side(block_sides[i]), block_qty[i], block_price[i]};
+        AuctionOptions opt;
+        opt.price_min = price_min;
+        opt.price_max = price_max;
+        Result<BlockAuctionResult> r = fail(Errc::internal, "not run");
+        {
+          pyb::gil_scoped_release nogil;
+          r = clear_with_blocks(o, b, opt);
+        }
+        if (!r) raise_error(r.error());
+        const AuctionResult& a = r->result;
+        std::vector<Lots> fills(a.fills.begin(), a.fills.begin() + static_cast<std::ptrdiff_t>(n));
+        std::vector<bool> valid(a.valid.begin(), a.valid.begin() + static_cast<std::ptrdiff_t>(n));
+        pyb::list rej;
+        for (auto i : a.rejected)
+          if (i < n) rej.append(ids[i]);
+        pyb::dict d;
+        d["cleared"] = a.cleared;
+        d["price"] = a.price ? pyb::object(pyb::int_(*a.price)) : pyb::object(pyb::none());
+        d["price_interval"] = pyb::make_tuple(a.interval_lo, a.interval_hi);
+        d["volume"] = a.volume;
+        d["rationed_side"] = a.rationed_side ? pyb::object(pyb::str(*a.rationed_side == Side::buy ? "buy" : "sell"))
+                                             : pyb::object(pyb::none());
+        d["fills"] = fills;
+        d["valid"] = valid;
+        d["rejected"] = rej;
+        d["block_accepted"] = r->block_accepted;
+        return d;
+      },
+      pyb::arg("ids"), pyb::arg("sides"), pyb::arg("qty"), pyb::arg("price"), pyb::arg("block_ids"),
+      pyb::arg("block_sides"), pyb::arg("block_qty"), pyb::arg("block_price"), pyb::arg("price_min"),
+      pyb::arg("price_max"));
+
+  m.def(
+      "clear_multi_period",
+      [](std::size_t n_periods, const std::vector<std::size_t>& period, const std::vector<std::string>& ids,
+         const std::vector<std::string>& sides, const std::vector<Lots>& qty, const std::vector<double>& price,
+         const std::vector<std::string>& block_ids, const std::vector<std::string>& block_sides,
+         const std::vector<Ticks>& block_price, const std::vector<std::vector<Lots>>& block_qty,
+         const std::vector<double>& min_ratio, const std::vector<std::int64_t>& parent,
+         const std::vector<std::optional<std::int64_t>>& group, Ticks price_min, Ticks price_max, int ratio_steps,
+         std::size_t max_combinations) {
+        const std::size_t n = ids.size(), nb = block_ids.size();
+        if (period.size() != n || sides.size() != n || qty.size() != n || price.size() != n ||
+            block_sides.size() != nb || block_price.size() != nb || block_qty.size() != nb ||
+            min_ratio.size() != nb || parent.size() != nb || group.size() != nb)
+          raise_error(Error(Errc::invalid_argument, "column lengths differ"));
+        std::vector<std::vector<AuctionOrder>> per(n_periods);
+        std::vector<std::pair<std::size_t, std::size_t>> where(n);
+        for (std::size_t i = 0; i < n; ++i) {
+          if (period[i] >= n_periods)
+            raise_error(Error(Errc::invalid_argument, "period index out of range", Where::at_index(i, "period")));
+          AuctionOrder a;
+          a.id = ids[i];
+          if (sides[i] == "buy") a.side = Side::buy;
+          else if (sides[i] == "sell") a.side = Side::sell;
+          else a.malformed = true;
+          a.qty = qty[i];
+          if (!std::isnan(price[i])) {
+            if (price[i] != std::floor(price[i]) || std::fabs(price[i]) > 9e15) a.malformed = true;
+            else a.price = static_cast<Ticks>(price[i]);
+          }
+          where[i] = {period[i], per[period[i]].size()};
+          per[period[i]].push_back(std::move(a));
+        }
+        std::vector<PeriodBlock> b(nb);
+        for (std::size_t i = 0; i < nb; ++i) {
+          b[i].id = block_ids[i];
+          b[i].side = parse_side(block_sides[i]);
+          b[i].price = block_price[i];
+          b[i].qty = block_qty[i];
+          b[i].min_acceptance_ratio = min_ratio[i];
+          if (parent[i] >= 0) b[i].parent = static_cast<std::size_t>(parent[i]);
+          b[i].exclusive_group = group[i];
+        }
+        MultiPeriodOptions opt;
+        opt.auction.price_min = price_min;
+        opt.auction.price_max = price_max;
+        opt.auction.with_curves = false;
+        opt.ratio_steps = ratio_steps;
+        opt.max_combinations = max_combinations;
+        Result<MultiPeriodResult> r = fail(Errc::internal, "not run");
+        {
+          pyb::gil_scoped_release nogil;
+          r = clear_multi_period(per, b, opt);
+        }
+        if (!r) raise_error(r.error());
+        std::vector<Lots> fills(n);
+        for (std::size_t i = 0; i < n; ++i) fills[i] = r->periods[where[i].first].fills[where[i].second];
+        pyb::list periods;
+        for (const auto& a : r->periods)
+          periods.append(pyb::make_tuple(a.price ? pyb::object(pyb::int_(*a.price)) : pyb::object(pyb::none()),
+                                         a.volume, a.interval_lo, a.interval_hi));
+        pyb::list blocks;
+        for (const auto& a : r->blocks)
+          blocks.append(pyb::make_tuple(a.ratio, a.accepted_steps, a.lots, a.surplus, a.paradoxically_rejected));
+        return pyb::make_tuple(fills, periods, blocks, r->welfare, r->combinations);
+      },
+      pyb::arg("n_periods"), pyb::arg("period"), pyb::arg("ids"), pyb::arg("sides"), pyb::arg("qty"),
+      pyb::arg("price"), pyb::arg("block_ids"), pyb::arg("block_sides"), pyb::arg("block_price"),
+      pyb::arg("block_qty"), pyb::arg("min_ratio"), pyb::arg("parent"), pyb::arg("group"), pyb::arg("price_min"),
+      pyb::arg("price_max"), pyb::arg("ratio_steps"), pyb::arg("max_combinations"));
+
+  m.def(
+      "position_risk",
+      [](double position_mwh, double entry_price, pyb::array_t<double, pyb::array::c_style | pyb::array::forcecast> prices,
+         pyb::array_t<double, pyb::array::c_style | pyb::array::forcecast> weights, double confidence) {
+        auto r = position_risk(position_mwh, entry_price, {prices.data(), static_cast<std::size_t>(prices.size())},
+                               {weights.data(), static_cast<std::size_t>(weights.size())}, confidence);
+        if (!r) raise_error(r.error());
+        return pyb::make_tuple(r->var, r->expected_shortfall, r->mean_pnl);
+      },
+      pyb::arg("position_mwh"), pyb::arg("entry_price"), pyb::arg("prices"), pyb::arg("weights"),
+      pyb::arg("confidence"));
+
+  m.def(
+      "schedule_risk",
+      [](pyb::array_t<double, pyb::array::c_style | pyb::array::forcecast> energy,
+         pyb::array_t<double, pyb::array::c_style | pyb::array::forcecast> prices,
+         pyb::array_t<double, pyb::array::c_style | pyb::array::forcecast> weights, double confidence) {
+        auto r = schedule_risk({energy.data(), static_cast<std::size_t>(energy.size())},
+                               {prices.data(), static_cast<std::size_t>(prices.size())},
+                               {weights.data(), static_cast<std::size_t>(weights.size())}, confidence);
+        if (!r) raise_error(r.error());
+        return pyb::make_tuple(r->var, r->expected_shortfall, r->mean_pnl);
+      },
+      pyb::arg("energy_mwh"), pyb::arg("prices"), pyb::arg("weights"), pyb::arg("confidence"));
+
+  m.def(
+      "quantile_path_weights",
+      [](const std::vector<double>& levels) {
+        auto r = quantile_path_weights(levels);
+        if (!r) raise_error(r.error());
+        return *r;
+      },
+      pyb::arg("levels"));
 }
 
 }  // namespace joule::py

@@ -13,8 +13,9 @@
 //      at-the-money orders share pro rata with largest-remainder lots, ties by input order;
 //   §9 curtailment at the price limits is the same pro-rata rule.
 // Extensions (documented, not part of the normative rules): pay-as-bid
-// settlement, piecewise-linear curves expanded to per-tick steps, and
-// single-period block (all-or-nothing) orders.
+// settlement, piecewise-linear curves expanded to per-tick steps,
+// single-period block (all-or-nothing) orders, and multi-period, curtailable,
+// linked and exclusive block orders (clear_multi_period).
 //
 // Cost: O(n + R) with R = price_max - price_min when R <= min(2^22, 8n + 1024) ticks (counting
 // buckets), O(n log n) otherwise.
@@ -27,6 +28,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -95,6 +97,16 @@ struct AuctionResult {
 /// a side's total quantity exceeds 2^62 lots (out_of_range).
 Result<AuctionResult> clear_call_auction(std::span<const AuctionOrder> orders, const AuctionOptions& options);
 
+namespace detail {
+/// Which price of the equilibrium interval a clearing settles at: the §7
+/// midpoint (the rule), or an end of the interval (used by the block
+/// extension to find prices that support accepted blocks). An end at which
+/// the §5 volume does not clear gives Errc::infeasible.
+enum class PricePick : std::uint8_t { midpoint, low, high };
+Result<AuctionResult> clear_call_auction_at(std::span<const AuctionOrder> orders, const AuctionOptions& options,
+                                            PricePick pick);
+}  // namespace detail
+
 /// A bid curve of one participant: points of (price, cumulative quantity).
 /// Sell curves have ascending prices, buy curves descending prices; quantities
 /// are non-decreasing. `linear`: the quantity between two points grows
@@ -134,6 +146,67 @@ struct BlockAuctionResult {
 /// the ordinary orders followed by the accepted blocks.
 Result<BlockAuctionResult> clear_with_blocks(std::span<const AuctionOrder> orders, std::span<const BlockOrder> blocks,
                                              const AuctionOptions& options);
+
+/// A block order spanning several periods (EUPHEMIA-style extension, see
+/// docs/market.md "Multi-period and linked block orders"). One limit price for
+/// the whole block: a sell block is acceptable when what it receives over its
+/// periods is at least `price` x its accepted lots, a buy block when it pays at
+/// most that.
+struct PeriodBlock {
+  std::string id;                      ///< unique among blocks and period orders
+  Side side = Side::sell;
+  Ticks price = 0;                     ///< limit [ticks], applied to the block's volume-weighted average price
+  std::vector<Lots> qty;               ///< lots per period (size = number of periods), >= 0, not all 0
+  double min_acceptance_ratio = 1.0;   ///< (0, 1]; 1 = all or none, below 1 the block may be curtailed down to it
+  std::optional<std::size_t> parent;   ///< linked block: accepted only if the parent is, at a ratio <= the parent's
+  std::optional<std::int64_t> exclusive_group;  ///< blocks of one group: acceptance ratios sum to at most 1
+};
+
+/// Settings of a multi-period clearing with blocks.
+struct MultiPeriodOptions {
+  AuctionOptions auction;              ///< price limits and pricing of every period
+  int ratio_steps = 10;                ///< acceptance ratios are multiples of 1 / ratio_steps (1..1000)
+  std::size_t max_combinations = std::size_t{1} << 16;  ///< limit_exceeded beyond this many block states
+
+  Result<void> validate() const noexcept;
+};
+
+/// What happened to one block.
+struct BlockAcceptance {
+  int accepted_steps = 0;              ///< ratio = accepted_steps / ratio_steps; 0 = rejected
+  double ratio = 0;                    ///< acceptance ratio 0..1
+  std::vector<Lots> lots;              ///< accepted lots per period: floor(qty * ratio)
+  double surplus = 0;                  ///< at the final prices [ticks*lots]: sell sum lots*(p - limit), buy sum lots*(limit - p)
+  /// Rejected although fully accepting it would have a positive surplus at
+  /// the final prices (EUPHEMIA's "paradoxically rejected block").
+  bool paradoxically_rejected = false;
+};
+
+/// Outcome of `clear_multi_period`.
+struct MultiPeriodResult {
+  /// One result per period over that period's own orders (fills, valid,
+  /// settle_price have the period's order count); volume and price include
+  /// the accepted blocks' lots.
+  std::vector<AuctionResult> periods;
+  std::vector<BlockAcceptance> blocks;  ///< per block, input order
+  double welfare = 0;                   ///< sum of buy limits x lots - sell limits x lots over everything traded [ticks*lots]
+  std::size_t combinations = 0;         ///< block states evaluated
+};
+
+/// Clears several periods with multi-period, curtailable, linked and exclusive
+/// block orders (extension). Exact over acceptance ratios in steps of
+/// 1 / ratio_steps: every admissible combination of block states is
+/// evaluated (depth-first, parents before children); a combination's
+/// accepted lots enter each period as price-taking orders, each period clears
+/// by rules §1-§9, and the combination is feasible when every accepted block
+/// fills completely and no accepted block is paradoxically accepted (its
+/// surplus plus that of its accepted descendants is >= 0 at the resulting
+/// prices). The feasible combination with the largest welfare wins (ties: more
+/// traded lots, then the one found first, which prefers accepting earlier
+/// blocks). invalid_argument on a bad block (names it), limit_exceeded when
+/// more than max_combinations states would be needed.
+Result<MultiPeriodResult> clear_multi_period(std::span<const std::vector<AuctionOrder>> period_orders,
+                                             std::span<const PeriodBlock> blocks, const MultiPeriodOptions& options);
 
 /// A call-auction case (the JSON case schema joule.call_auction.case/v1).
 struct AuctionCase {

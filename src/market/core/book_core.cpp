@@ -93,9 +93,19 @@ namespace {
 constexpr std::uint32_t kNone = detail::LevelBitmap::kNone;
 constexpr Lots kMaxLots = Lots{1} << 52;
 
-// 32 bits of a multiplicative hash of the id; its low bits pick the home slot.
+// 32 bits of a mixed hash of the id; its low bits pick the home slot. The
+// multiply-xorshift-multiply finaliser (splitmix64's) spreads every input
+// bit over the low bits. A bare multiplicative hash whose low bits came from
+// the middle of the product clustered on sequential ids (the standard
+// workload's ids 1, 2, 3, ...): 6.1 probes per insert at 100,000 live ids
+// and load 0.38 instead of about 0.3, and 2.5x slower lookups than
+// absl::flat_hash_map (bench_market BM_IndexLookup*).
 inline std::uint32_t id_hash(OrderId id) noexcept {
-  return static_cast<std::uint32_t>((id * 0x9E3779B97F4A7C15ull) >> 29);
+  std::uint64_t x = id * 0x9E3779B97F4A7C15ull;
+  x ^= x >> 29;
+  x *= 0xBF58476D1CE4E5B9ull;
+  x ^= x >> 32;
+  return static_cast<std::uint32_t>(x);
 }
 }  // namespace
 
