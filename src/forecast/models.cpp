@@ -674,7 +674,8 @@ struct Calibration {
 // origins the offset is the empirical quantile of the pooled window. With
 // fewer, the empirical quantile of a few strongly correlated origins is too
 // narrow, so the offset is mean + Student-t(K - 1) quantile x sd x
-// sqrt(1 + 1/K) (the prediction interval of one new draw from K).
+// sqrt(1 + 1/K) (the prediction interval of one new draw from K), times
+// the shape factor of the lead's block (below).
 std::vector<double> conformal_offsets(const Calibration& cal, double level, std::size_t horizon) {
   std::vector<double> out(horizon, 0.0);
   const std::size_t H = cal.horizon;
