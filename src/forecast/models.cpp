@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <numeric>
 #include <string>
@@ -463,6 +464,31 @@ class MstlCore final : public Core {
     return c;
   }
   void set_remainder(Remainder r) { rem_ = r; }
+  // One-period-ahead errors of the remainder model on the seasonally
+  // adjusted series over its last `len` steps: sa[t] minus the forecast made
+  // at n - len from sa[0 .. n - len) (parameters of the full fit). This is
+  // yesterday's forecast error with today's seasonal estimate, the input of
+  // the error feedback of `automatic`.
+  void last_period_errors(Remainder rem, std::span<double> out) const {
+    const std::size_t L = out.size(), n = sa_.size();
+    if (L == 0) return;
+    if (n <= L + 1) {
+      std::fill(out.begin(), out.end(), 0.0);
+      return;
+    }
+    const std::span<const double> head(sa_.data(), n - L);
+    std::vector<double> a(L);
+    switch (rem) {
+      case Remainder::naive:
+      case Remainder::ets: std::fill(a.begin(), a.end(), head.back()); break;
+      case Remainder::ar: detail::ar_forecast(ar_, head, a); break;
+      case Remainder::combined:
+        detail::ar_forecast(ar_, head, a);
+        for (double& v : a) v = 0.5 * (v + head.back());
+        break;
+    }
+    for (std::size_t h = 0; h < L; ++h) out[h] = sa_[n - L + h] - a[h];
+  }
 
  private:
   Status decompose(std::span<const double> y) {
@@ -641,38 +667,97 @@ struct Calibration {
   std::vector<std::vector<double>> errors;
 };
 
-// Offsets per lead from the calibration errors, pooling leads within a
-// window. With few origins the empirical quantile of strongly correlated
-// errors is too narrow, so below 20 origins the offset is the pooled mean
-// plus a Student-t quantile (df = origins - 1) times the pooled sd, widened
-// by sqrt(1 + 1/K) as for the prediction of one new draw.
+// Offsets per lead from the calibration errors (conformal by lead time).
+// Each lead's location and scale are the mean and sd of the errors pooled
+// over a window of neighbouring leads (width growing with the lead: prefix
+// sums, O(K H)), so the intervals widen as the errors do. With 20 or more
+// origins the offset is the empirical quantile of the pooled window. With
+// fewer, the empirical quantile of a few strongly correlated origins is too
+// narrow, so the offset is mean + Student-t(K - 1) quantile x sd x
+// sqrt(1 + 1/K) (the prediction interval of one new draw from K), times
+// the shape factor of the lead's block (below).
 std::vector<double> conformal_offsets(const Calibration& cal, double level, std::size_t horizon) {
   std::vector<double> out(horizon, 0.0);
   const std::size_t H = cal.horizon;
   const std::size_t K = cal.errors.size();
+  if (H == 0 || K == 0) return out;
+  // Per-lead sums over origins, then prefix sums over leads.
+  std::vector<double> c(H + 1, 0.0), s1(H + 1, 0.0), s2(H + 1, 0.0);
+  for (std::size_t j = 0; j < H; ++j) {
+    double a = 0.0, b = 0.0, m = 0.0;
+    for (const auto& e : cal.errors)
+      if (j < e.size() && std::isfinite(e[j])) {
+        a += e[j];
+        b += e[j] * e[j];
+        m += 1.0;
+      }
+    c[j + 1] = c[j] + m;
+    s1[j + 1] = s1[j] + a;
+    s2[j + 1] = s2[j] + b;
+  }
+  auto window = [&](std::size_t hh, std::size_t& lo, std::size_t& hi) {
+    const std::size_t w = std::max<std::size_t>(2, hh / 6);
+    lo = hh >= w ? hh - w : 0;
+    hi = std::min(H - 1, hh + w);
+  };
+  auto moments = [&](std::size_t hh, double& m, double& sd) {
+    std::size_t lo, hi;
+    window(hh, lo, hi);
+    const double cnt = c[hi + 1] - c[lo], a = s1[hi + 1] - s1[lo], b = s2[hi + 1] - s2[lo];
+    m = cnt > 0 ? a / cnt : 0.0;
+    sd = cnt > 1 ? std::sqrt(std::max(0.0, (b - cnt * m * m) / (cnt - 1.0))) : 0.0;
+  };
+  // Below 20 origins: Student-t offsets from each lead's pooled mean and sd.
   const bool parametric = K < 20;
   const double tq = parametric && K >= 2 ? detail::t_quantile(level, static_cast<double>(K - 1)) : 0.0;
+  const double infl = std::sqrt(1.0 + 1.0 / static_cast<double>(K));
   std::vector<double> pool;
+  // Shape correction: the quantile of the errors standardised by their
+  // lead's mean and sd, in blocks of leads ([0, 24), [24, 48), [48, 96),
+  // ...), relative to the same quantile over all leads. Short leads have
+  // heavier tails (narrower 80 %, wider 97.5 %) than the t shape assumes.
+  std::vector<std::size_t> edges{0};
+  std::vector<double> shape;
+  if (parametric) {
+    while (edges.back() < H) edges.push_back(std::min(H, std::max<std::size_t>(24, 2 * edges.back())));
+    std::vector<double> all;
+    std::vector<std::vector<double>> blocks(edges.size() - 1);
+    for (std::size_t b = 0; b + 1 < edges.size(); ++b)
+      for (std::size_t j = edges[b]; j < edges[b + 1]; ++j) {
+        double m, sd;
+        moments(j, m, sd);
+        if (sd <= 0.0) continue;
+        for (const auto& e : cal.errors)
+          if (j < e.size() && std::isfinite(e[j])) blocks[b].push_back((e[j] - m) / sd);
+      }
+    for (auto& b : blocks) all.insert(all.end(), b.begin(), b.end());
+    std::sort(all.begin(), all.end());
+    const double qa = all.empty() ? 0.0 : detail::quantile_sorted(all, level);
+    shape.assign(blocks.size(), 1.0);
+    for (std::size_t b = 0; b < blocks.size(); ++b) {
+      if (blocks[b].size() < 20 || std::fabs(qa) < 1e-9) continue;
+      std::sort(blocks[b].begin(), blocks[b].end());
+      shape[b] = std::clamp(detail::quantile_sorted(blocks[b], level) / qa, 0.5, 2.0);
+    }
+  }
   for (std::size_t h = 0; h < horizon; ++h) {
     const std::size_t hh = std::min(h, H - 1);
-    const std::size_t w = std::max<std::size_t>(2, hh / 6);
-    const std::size_t lo = hh >= w ? hh - w : 0, hi = std::min(H - 1, hh + w);
-    pool.clear();
-    for (const auto& e : cal.errors)
-      for (std::size_t j = lo; j <= hi; ++j)
-        if (j < e.size() && std::isfinite(e[j])) pool.push_back(e[j]);
     double q;
     if (parametric) {
-      double m = 0.0, v = 0.0;
-      for (double e : pool) m += e;
-      m /= static_cast<double>(std::max<std::size_t>(pool.size(), 1));
-      for (double e : pool) v += (e - m) * (e - m);
-      v /= static_cast<double>(std::max<std::size_t>(pool.size(), 2) - 1);
-      // Prediction interval for one new draw from K samples: s sqrt(1 + 1/K).
-      q = m + tq * std::sqrt(v * (1.0 + 1.0 / static_cast<double>(K)));
+      double m, sd;
+      moments(hh, m, sd);
+      std::size_t b = 0;
+      while (b + 1 < shape.size() && hh >= edges[b + 1]) ++b;
+      q = m + tq * sd * infl * (shape.empty() ? 1.0 : shape[b]);
     } else {
+      std::size_t lo, hi;
+      window(hh, lo, hi);
+      pool.clear();
+      for (const auto& e : cal.errors)
+        for (std::size_t j = lo; j <= hi; ++j)
+          if (j < e.size() && std::isfinite(e[j])) pool.push_back(e[j]);
       std::sort(pool.begin(), pool.end());
-      q = detail::quantile_sorted(pool, level);
+      q = pool.empty() ? 0.0 : detail::quantile_sorted(pool, level);
     }
     // Beyond the calibrated horizon the spread grows like a random walk.
     if (h >= H) q *= std::sqrt(static_cast<double>(h + 1) / static_cast<double>(H));
@@ -842,29 +927,39 @@ class AutoModel final : public Model {
       if (q >= 2 && 2 * q < n) usable.push_back(q);
     const std::size_t per = usable.empty() ? 1 : usable.back();
     std::size_t H = opt_.calibration_horizon ? opt_.calibration_horizon : per;
-    const std::size_t stride = usable.empty() ? std::max<std::size_t>(1, H) : usable.front();
     const std::size_t min_train = std::max<std::size_t>(2 * per + 1, 10);
     if (n < min_train + H) H = n > min_train ? n - min_train : 0;
+    // Origins spread over the history (a multiple of the shortest period
+    // apart, so every origin has the phase of the forecast origin): errors a
+    // week ahead from origins a day apart overlap and understate the spread.
+    const std::size_t m1 = usable.empty() ? 0 : usable.front();
+    std::size_t stride = usable.empty() ? std::max<std::size_t>(1, H) : m1;
+    if (m1 > 0 && opt_.calibration_origins > 0 && n > min_train + H) {
+      const std::size_t room = (n - min_train - H) / (opt_.calibration_origins * m1);
+      stride = m1 * std::max<std::size_t>(1, room);
+    }
     // Candidates 0..3: mstl+naive, mstl+ar, mstl+combined, snaive.
     const Remainder rems[3] = {Remainder::naive, Remainder::ar, Remainder::combined};
     const std::size_t nc = usable.empty() ? 1 : 4;
-    std::vector<std::vector<std::vector<double>>> errs(nc);
+    std::vector<std::vector<std::vector<double>>> errs(nc), fbk(nc);
     if (H >= 2) {
       for (std::size_t k = 0; k < opt_.calibration_origins; ++k) {
         if (n < H + k * stride || n - H - k * stride < min_train) break;
         const std::size_t o = n - H - k * stride;
         Data d{std::span<const double>(prep_.y.data(), o), prep_.start_s, step_, nullptr};
-        std::vector<double> f(H);
+        std::vector<double> f(H), pe(m1, 0.0);
         auto push = [&](std::size_t c) {
           std::vector<double> e(H);
           for (std::size_t h = 0; h < H; ++h) e[h] = prep_.y[o + h] - f[h];
           errs[c].push_back(std::move(e));
+          fbk[c].push_back(pe);
         };
         if (!usable.empty()) {
           MstlCore mc(usable, Remainder::combined, opt_.ar_order);
           if (mc.fit(d)) {
             for (std::size_t c = 0; c < 3; ++c) {
               mc.forecast_with(rems[c], f);
+              mc.last_period_errors(rems[c], pe);
               push(c);
             }
           }
@@ -872,9 +967,35 @@ class AutoModel final : public Model {
         SnaiveCore sc(per);
         (void)sc.fit(d);
         (void)sc.forecast(f, nullptr, 0);
+        std::fill(pe.begin(), pe.end(), 0.0);
         push(nc - 1);
       }
     }
+    // Error feedback (the AR adjustment of Taylor 2003 moved to the daily
+    // lag): the remainder model's errors over the last short period persist
+    // (weather regimes last days), so the forecast for day j ahead adds
+    // c_j times yesterday's error at the same phase. c_j is the least-squares
+    // coefficient of the honest CV errors on those feedback errors, per day
+    // ahead, clipped to [0, 1]; then the CV errors are corrected with it.
+    coef_.assign(nc, {});
+    if (m1 > 0) {
+      const std::size_t days = (H + m1 - 1) / m1;
+      for (std::size_t c = 0; c < nc; ++c) {
+        coef_[c].assign(days, 0.0);
+        for (std::size_t j = 0; j < days; ++j) {
+          double num = 0.0, den = 0.0;
+          for (std::size_t k = 0; k < errs[c].size(); ++k)
+            for (std::size_t h = j * m1; h < std::min(H, (j + 1) * m1); ++h) {
+              num += errs[c][k][h] * fbk[c][k][h - j * m1];
+              den += fbk[c][k][h - j * m1] * fbk[c][k][h - j * m1];
+            }
+          coef_[c][j] = den > 0.0 ? std::clamp(num / den, 0.0, 1.0) : 0.0;
+        }
+        for (std::size_t k = 0; k < errs[c].size(); ++k)
+          for (std::size_t h = 0; h < H; ++h) errs[c][k][h] -= coef_[c][h / m1] * fbk[c][k][h % m1];
+      }
+    }
+    m1_ = m1;
     usable_ = usable;
     per_ = per;
     errs_ = std::move(errs);
@@ -945,6 +1066,12 @@ class AutoModel final : public Model {
     fc.start_s = prep_.start_s + static_cast<std::int64_t>(prep_.y.size()) * step_;
     fc.mean.resize(horizon);
     JOULE_RETURN_IF_ERROR(core_->forecast(fc.mean, nullptr, 0));
+    if (m1_ > 0 && mstl_ && best < coef_.size() && best < 3 && !coef_[best].empty()) {
+      std::vector<double> pe(m1_);
+      mstl_->last_period_errors(rems[best], pe);
+      for (std::size_t h = 0; h < horizon && h / m1_ < coef_[best].size(); ++h)
+        fc.mean[h] += coef_[best][h / m1_] * pe[h % m1_];
+    }
     fc.levels.assign(levels.begin(), levels.end());
     std::sort(fc.levels.begin(), fc.levels.end());
     std::vector<double> sd(horizon, 0.0);
@@ -975,7 +1102,13 @@ class AutoModel final : public Model {
     if (!fitted_) return "auto (unfitted)";
     const std::size_t b = choose(H_ ? H_ : 1);
     const char* names[] = {"mstl+naive", "mstl+ar", "mstl+naive+ar", "snaive"};
-    return std::string("auto:") + (b == errs_.size() - 1 || !mstl_ ? "snaive" : names[b]);
+    std::string d = std::string("auto:") + (b == errs_.size() - 1 || !mstl_ ? "snaive" : names[b]);
+    if (b < coef_.size() && !coef_[b].empty() && coef_[b][0] > 0.0) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "+feedback(%.2f)", coef_[b][0]);
+      d += buf;
+    }
+    return d;
   }
   std::unique_ptr<Model> clone() const override {
     auto m = std::make_unique<AutoModel>(opt_);
@@ -986,6 +1119,8 @@ class AutoModel final : public Model {
     m->H_ = H_;
     m->usable_ = usable_;
     m->per_ = per_;
+    m->m1_ = m1_;
+    m->coef_ = coef_;
     if (mstl_) m->mstl_.reset(static_cast<MstlCore*>(mstl_->clone().release()));
     if (snaive_) m->snaive_ = std::make_unique<SnaiveCore>(*snaive_);
     return m;
@@ -997,7 +1132,8 @@ class AutoModel final : public Model {
   std::unique_ptr<SnaiveCore> snaive_;
   std::vector<std::vector<std::vector<double>>> errs_;
   std::vector<std::size_t> usable_;
-  std::size_t per_ = 1, H_ = 0;
+  std::size_t per_ = 1, H_ = 0, m1_ = 0;
+  std::vector<std::vector<double>> coef_;  // error-feedback coefficient per candidate and period ahead
   Prepared prep_;
   std::int64_t step_ = 1;
   bool fitted_ = false;

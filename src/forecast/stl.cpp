@@ -61,10 +61,128 @@ bool loess_at(const double* y, std::size_t n, std::size_t len, int degree, doubl
   return true;
 }
 
+// Interior evaluations of loess_smooth all see the same window shape (xs
+// integer, nleft = xs - nsh + 1, nright = nleft + len - 1), so the tricube
+// weights and their moments are computed once per call and each estimate
+// costs two multiply-adds per window point (same arithmetic as loess_at).
+struct LoessKernel {
+  std::vector<double> w, wu;  // weight and weight x offset per window position
+  double s0 = 0.0, a = 0.0, c = 0.0;
+  bool linear = false, valid = false;
+};
+
+// Kernel of loess_at for the window [nleft, nright] (1-based) around xs.
+LoessKernel make_kernel_at(std::size_t n, std::size_t len, int degree, double xs, std::size_t nleft,
+                           std::size_t nright) {
+  LoessKernel k;
+  const double range = static_cast<double>(n) - 1.0;
+  const double lo = static_cast<double>(nleft) - xs;
+  double h = std::max(xs - static_cast<double>(nleft), static_cast<double>(nright) - xs);
+  if (len > n) h += static_cast<double>((len - n) / 2);
+  const double h9 = 0.999 * h, h1 = 0.001 * h, inv_h = h > 0.0 ? 1.0 / h : 0.0;
+  const std::size_t width = nright - nleft + 1;
+  k.w.assign(width, 0.0);
+  k.wu.assign(width, 0.0);
+  double s1 = 0.0, s2 = 0.0;
+  for (std::size_t j = 0; j < width; ++j) {
+    const double u = lo + static_cast<double>(j);
+    const double r = std::fabs(u);
+    if (r > h9) continue;
+    double w = 1.0;
+    if (r > h1) {
+      const double q = r * inv_h;
+      const double t = 1.0 - q * q * q;
+      w = t * t * t;
+    }
+    k.w[j] = w;
+    k.wu[j] = w * u;
+    k.s0 += w;
+    s1 += w * u;
+    s2 += w * u * u;
+  }
+  if (k.s0 <= 0.0) return k;
+  k.valid = true;
+  k.a = s1 / k.s0;
+  if (h > 0.0 && degree > 0) {
+    k.c = s2 / k.s0 - k.a * k.a;
+    k.linear = std::sqrt(std::max(k.c, 0.0)) > 0.001 * range;
+  }
+  return k;
+}
+
+LoessKernel make_kernel(std::size_t n, std::size_t len, int degree, std::size_t nsh) {
+  return make_kernel_at(n, len, degree, static_cast<double>(nsh), 1, len);
+}
+
+// Estimate at the window starting at y[first] (0-based) with a kernel.
+inline double kernel_at(const LoessKernel& k, const double* y) {
+  // Four independent partial sums so the compiler can keep the multiply-adds
+  // in flight (a single strict-order sum is latency bound).
+  double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, b0 = 0.0, b1 = 0.0, b2 = 0.0, b3 = 0.0;
+  const std::size_t len = k.w.size();
+  const double* w = k.w.data();
+  const double* wu = k.wu.data();
+  std::size_t j = 0;
+  for (; j + 4 <= len; j += 4) {
+    a0 += w[j] * y[j];
+    a1 += w[j + 1] * y[j + 1];
+    a2 += w[j + 2] * y[j + 2];
+    a3 += w[j + 3] * y[j + 3];
+    b0 += wu[j] * y[j];
+    b1 += wu[j + 1] * y[j + 1];
+    b2 += wu[j + 2] * y[j + 2];
+    b3 += wu[j + 3] * y[j + 3];
+  }
+  for (; j < len; ++j) {
+    a0 += w[j] * y[j];
+    b0 += wu[j] * y[j];
+  }
+  const double t0 = (a0 + a1) + (a2 + a3), t1 = (b0 + b1) + (b2 + b3);
+  double est = t0 / k.s0;
+  if (k.linear) est += (-k.a / k.c) * (t1 / k.s0 - k.a * est);
+  return est;
+}
+
+// Kernels of the short cycle-subseries fits (window >= length), which
+// repeat for every subseries of the same length: keyed by (length, xs).
+struct ShortKernels {
+  struct Entry {
+    std::size_t n = 0;
+    std::vector<LoessKernel> at;  // index xs = 0 .. n + 1
+    std::vector<char> have;
+  };
+  std::vector<Entry> entries;
+  const LoessKernel& get(std::size_t n, std::size_t len, int degree, std::size_t xs, std::size_t nleft,
+                         std::size_t nright) {
+    Entry* e = nullptr;
+    for (auto& x : entries)
+      if (x.n == n) e = &x;
+    if (!e) {
+      entries.push_back(Entry{n, std::vector<LoessKernel>(n + 2), std::vector<char>(n + 2, 0)});
+      e = &entries.back();
+    }
+    if (!e->have[xs]) {
+      e->at[xs] = make_kernel_at(n, len, degree, static_cast<double>(xs), nleft, nright);
+      e->have[xs] = 1;
+    }
+    return e->at[xs];
+  }
+};
+
+// loess_at through the cache (same estimate).
+bool short_loess_at(ShortKernels* cache, const double* y, std::size_t n, std::size_t len, int degree, std::size_t xs,
+                    double& ys, std::size_t nleft, std::size_t nright, double* work) {
+  if (!cache) return loess_at(y, n, len, degree, static_cast<double>(xs), ys, nleft, nright, work);
+  const LoessKernel& k = cache->get(n, len, degree, xs, nleft, nright);
+  if (!k.valid) return false;
+  ys = kernel_at(k, y + (nleft - 1));
+  return true;
+}
+
 // Loess smoothing of y (length n) into ys with window len, evaluated every
 // `jump` points and linearly interpolated in between.
 void loess_smooth(const double* y, std::size_t n, std::size_t len, int degree, std::size_t jump, double* ys,
-                  double* work) {
+                  double* work, ShortKernels* cache = nullptr) {
   if (n < 2) {
     ys[0] = y[0];
     return;
@@ -72,20 +190,26 @@ void loess_smooth(const double* y, std::size_t n, std::size_t len, int degree, s
   const std::size_t nj = std::min(jump, n - 1);
   if (len >= n) {
     for (std::size_t i = 1; i <= n; i += nj) {
-      if (!loess_at(y, n, len, degree, static_cast<double>(i), ys[i - 1], 1, n, work)) ys[i - 1] = y[i - 1];
+      if (!short_loess_at(cache, y, n, len, degree, i, ys[i - 1], 1, n, work)) ys[i - 1] = y[i - 1];
     }
   } else if (nj == 1) {
     const std::size_t nsh = (len + 1) / 2;
     std::size_t nleft = 1, nright = len;
+    const LoessKernel ker = make_kernel(n, len, degree, nsh);
     for (std::size_t i = 1; i <= n; ++i) {
       if (i > nsh && nright != n) {
         ++nleft;
         ++nright;
       }
+      if (ker.valid && i >= nsh && nleft == i - nsh + 1) {
+        ys[i - 1] = kernel_at(ker, y + (nleft - 1));
+        continue;
+      }
       if (!loess_at(y, n, len, degree, static_cast<double>(i), ys[i - 1], nleft, nright, work)) ys[i - 1] = y[i - 1];
     }
   } else {
     const std::size_t nsh = (len + 1) / 2;
+    const LoessKernel ker = make_kernel(n, len, degree, nsh);
     for (std::size_t i = 1; i <= n; i += nj) {
       std::size_t nleft, nright;
       if (i < nsh) {
@@ -97,6 +221,10 @@ void loess_smooth(const double* y, std::size_t n, std::size_t len, int degree, s
       } else {
         nleft = i - nsh + 1;
         nright = len + i - nsh;
+        if (ker.valid) {
+          ys[i - 1] = kernel_at(ker, y + (nleft - 1));
+          continue;
+        }
       }
       if (!loess_at(y, n, len, degree, static_cast<double>(i), ys[i - 1], nleft, nright, work)) ys[i - 1] = y[i - 1];
     }
@@ -151,6 +279,7 @@ Result<StlResult> stl(std::span<const double> y, std::size_t period, std::size_t
 
   std::vector<double> trend(n, 0.0), season(n), w1(n + 2 * np), w2(n + 2 * np), w3(n + 2 * np), c(n + 2 * np),
       sub(n / np + 3), subs(n / np + 3), wk(n + 2 * np);
+  ShortKernels cache;
   for (std::size_t it = 0; it < inner; ++it) {
     // Step 1: detrending.
     for (std::size_t i = 0; i < n; ++i) w1[i] = y[i] - trend[i];
@@ -158,11 +287,11 @@ Result<StlResult> stl(std::span<const double> y, std::size_t period, std::size_t
     for (std::size_t j = 1; j <= np; ++j) {
       const std::size_t k = (n - j) / np + 1;
       for (std::size_t i = 1; i <= k; ++i) sub[i - 1] = w1[(i - 1) * np + j - 1];
-      loess_smooth(sub.data(), k, s_window, 0, sjump, subs.data() + 1, wk.data());
+      loess_smooth(sub.data(), k, s_window, 0, sjump, subs.data() + 1, wk.data(), &cache);
       const std::size_t nright = std::min(s_window, k);
-      if (!loess_at(sub.data(), k, s_window, 0, 0.0, subs[0], 1, nright, wk.data())) subs[0] = subs[1];
+      if (!short_loess_at(&cache, sub.data(), k, s_window, 0, 0, subs[0], 1, nright, wk.data())) subs[0] = subs[1];
       const std::size_t nleft = k >= s_window ? k - s_window + 1 : 1;
-      if (!loess_at(sub.data(), k, s_window, 0, static_cast<double>(k + 1), subs[k + 1], nleft, k, wk.data()))
+      if (!short_loess_at(&cache, sub.data(), k, s_window, 0, k + 1, subs[k + 1], nleft, k, wk.data()))
         subs[k + 1] = subs[k];
       for (std::size_t m = 1; m <= k + 2; ++m) c[(m - 1) * np + j - 1] = subs[m - 1];
     }
