@@ -146,24 +146,26 @@ def p1_stream(load_kw: pd.Series, template: bytes, cadence_s: int = 300) -> byte
     per_step = STEP_S // cadence_s
     kw = np.repeat(load_kw.to_numpy(dtype=float), per_step)
     t0 = load_kw.index.asi8 // 1_000_000_000
-    starts = (np.repeat(t0, per_step) + np.tile(np.arange(per_step) * cadence_s, len(t0))).astype(np.int64)
-    utc = pd.to_datetime(starts, unit="s", utc=True)
-    local_start = utc.tz_convert(TZ)
-    low = (local_start.hour >= 23) | (local_start.hour < 7) | (local_start.weekday >= 5)
-    local_end = (utc + pd.Timedelta(seconds=cadence_s)).tz_convert(TZ)
-    offset_h = (local_end.tz_localize(None) - (utc + pd.Timedelta(seconds=cadence_s)).tz_localize(None)).total_seconds() / 3600
-    stamps = [a + ("S" if o > 1.5 else "W") for a, o in zip(local_end.strftime("%y%m%d%H%M%S"), offset_h)]
+    # telegram k is sent at start + k * cadence and shows the registers after the k steps before it
+    sent = (t0[0] + np.arange(len(kw) + 1) * cadence_s).astype(np.int64)
+    utc = pd.to_datetime(sent, unit="s", utc=True)
+    local = utc.tz_convert(TZ)
+    low = (local.hour >= 23) | (local.hour < 7) | (local.weekday >= 5)     # tariff of the step starting then
+    summer = (local.tz_localize(None) - utc.tz_localize(None)).total_seconds() > 5400
+    stamps = [a + ("S" if dst else "W") for a, dst in zip(local.strftime("%y%m%d%H%M%S"), summer)]
     out = bytearray()
     r181, r182 = reg["1-0:1.8.1"], reg["1-0:1.8.2"]
-    for k in range(len(kw)):
-        e = kw[k] * cadence_s / 3600.0
-        if low[k]:
-            r181 += e
-        else:
-            r182 += e
+    for k in range(len(kw) + 1):
+        if k > 0:
+            e = kw[k - 1] * cadence_s / 3600.0
+            if low[k - 1]:
+                r181 += e
+            else:
+                r182 += e
+        p = kw[min(k, len(kw) - 1)]
         fields = {"0-0:1.0.0": stamps[k], "1-0:1.8.1": f"{r181:010.3f}*kWh", "1-0:1.8.2": f"{r182:010.3f}*kWh",
-                  "0-0:96.14.0": "0001" if low[k] else "0002", "1-0:1.7.0": f"{kw[k]:06.3f}*kW",
-                  "1-0:21.7.0": f"{kw[k]:06.3f}*kW"}
+                  "0-0:96.14.0": "0001" if low[k] else "0002", "1-0:1.7.0": f"{p:06.3f}*kW",
+                  "1-0:21.7.0": f"{p:06.3f}*kW"}
         body = [f"{c}({fields[c]}){clock_tail.get(i, '')}" if c in fields else lines[i] for i, c in enumerate(codes)]
         telegram = ("\r\n".join(body) + "!").encode("ascii")
         out += telegram + f"{joule.crc16(telegram, 'arc'):04X}\r\n".encode("ascii")
@@ -503,7 +505,7 @@ class DayResult:
     timings: Dict[str, float]
 
 
-def run(prefer_shared: bool = True, cadence_s: int = 300, log=print) -> DayResult:
+def run(prefer_shared: bool = True, cadence_s: int = 900, log=print) -> DayResult:
     """Runs the whole pipeline on the shipped data; ``log`` gets one line per stage."""
     import time
 
@@ -527,9 +529,10 @@ def run(prefer_shared: bool = True, cadence_s: int = 300, log=print) -> DayResul
     stream = p1_stream(history_true, template, cadence_s)
     history, p1 = decode_p1(stream)
     history = history.reindex(history_true.index)
-    meters = {"annual_kwh": annual_kwh, "billing": billing, "p1": p1, **decode_side_meters(),
+    meters = {"annual_kwh": annual_kwh, "billing": billing, "p1": p1, "cadence_s": cadence_s, **decode_side_meters(),
               "p1_max_abs_error_kw": float(np.nanmax(np.abs(history.to_numpy() - history_true.to_numpy())))}
-    log(f"[meter]    {p1['telegrams']} DSMR 5.0 P1 telegrams ({p1['bytes'] / 1e6:.1f} MB, {p1['errors']} bad) -> "
+    log(f"[meter]    {p1['telegrams']} DSMR 5.0 P1 telegrams, one per {cadence_s // 60} min ({p1['bytes'] / 1e6:.1f} MB, "
+        f"{p1['errors']} bad) -> "
         f"{len(history)} quarter-hours of load; billing readout: {annual_kwh:,.0f} kWh/year; "
         f"{meters['sml_frames']} SML frames (feed-in meter), 1 M-Bus sub-meter frame")
     lap("meter")

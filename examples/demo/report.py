@@ -59,8 +59,9 @@ def fig_forecast(r: DayResult) -> str:
     ax.plot(x, fc["mean"], color=ACCENT, lw=1.8, label="forecast")
     ax.plot(x, r.actual_kw.to_numpy(), color=INK, lw=1.0, ls="--", label="what really happened")
     ax.set_ylabel("load [kW]")
+    ax.set_ylim(bottom=0)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%a %H:%M"))
-    ax.legend(loc="upper left", ncol=3, fontsize=9)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=5, fontsize=9)
     return _png(fig)
 
 
@@ -96,11 +97,14 @@ def fig_battery(r: DayResult) -> str:
 
 def fig_auction(r: DayResult) -> str:
     res = r.community.busiest
-    fig, ax = plt.subplots(figsize=(6.6, 3.8))
+    fig, ax = plt.subplots(figsize=(6.2, 3.8))
     if res is not None and len(res.demand) and len(res.supply):
         d, s = res.demand, res.supply
-        ax.step(d["qty"] / 1000, d["price"] * MONEY_PER_TICK, where="pre", color=ACCENT, lw=2, label="bids (demand)")
-        ax.step(s["qty"] / 1000, s["price"] * MONEY_PER_TICK, where="pre", color=ORANGE, lw=2, label="offers (supply)")
+        # a step per price level: the level's price from the previous cumulative quantity to its own
+        for c, colour, label in ((d, ACCENT, "bids (demand)"), (s, ORANGE, "offers (supply)")):
+            q = np.concatenate([[0.0], c["qty"].to_numpy(dtype=float)]) / 1000
+            p = np.concatenate([c["price"].to_numpy(dtype=float)[:1], c["price"].to_numpy(dtype=float)]) * MONEY_PER_TICK
+            ax.step(q, p, where="pre", color=colour, lw=2, label=label)
         if res.price is not None:
             ax.plot([res.volume / 1000], [res.price * MONEY_PER_TICK], "o", color=INK, ms=8,
                     label=f"clearing: {res.volume / 1000:.2f} kWh at {res.price * MONEY_PER_TICK:.3f} EUR/kWh")
@@ -135,7 +139,7 @@ def fig_cfe(r: DayResult) -> str:
     t2.spines["right"].set_visible(True)
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = t2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, loc="upper left", ncol=3, fontsize=8.5)
+    ax.legend(h1 + h2, l1 + l2, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, fontsize=8.5)
     _hours_axis(ax)
     return _png(fig)
 
@@ -149,6 +153,7 @@ p{line-height:1.55;max-width:80ch} .sub{color:#616e7c;margin:0 0 22px}
 .card{background:#f0f4f8;border-radius:10px;padding:14px 16px}
 .card b{display:block;font-size:24px;margin-bottom:2px} .card span{color:#52606d;font-size:13px}
 img{width:100%;height:auto;display:block;margin:10px 0}
+.row{display:flex;gap:24px;align-items:flex-start} .row img{width:62%} .row table{flex:1}
 table{border-collapse:collapse;font-size:13px;margin:8px 0} td,th{padding:4px 12px 4px 0;text-align:left}
 th{color:#52606d;font-weight:normal} .note{color:#7b8794;font-size:12px}
 """
@@ -184,7 +189,8 @@ against {s['bill_no_battery_eur']:.2f} EUR without it (battery wear {s['degradat
 {s['market_uplift_eur']:.2f} EUR for selling {s['local_sold_kwh']:.1f} kWh to neighbours instead of the grid.</p>
 
 <h2>1. Load and tomorrow's forecast</h2>
-<p>The home's P1 port sent {m['p1']['telegrams']:,} DSMR 5.0 telegrams ({m['p1']['errors']} rejected); joule decoded
+<p>The home's P1 port sent {m['p1']['telegrams']:,} DSMR 5.0 telegrams over {len(r.history_kw) // 96} days (one kept
+every {m['cadence_s'] // 60} minutes, as a data logger keeps them; {m['p1']['errors']} rejected); joule decoded
 them as they streamed in and turned the import registers into {len(r.history_kw):,} quarter-hours of load. The
 model ({html.escape(str(s['forecast_model']))}) forecasts the next 96 quarter-hours with quantiles: the dark band
 holds half of the likely outcomes, the light band nine in ten. On the real day the mean forecast was off by
@@ -208,8 +214,8 @@ it, a neighbour with PV offers too. One uniform-price call auction per quarter-h
 between the grid's export price and the import price less the network fee, so nobody does worse than with the
 grid alone. {s['local_traded_kwh']:.1f} kWh changed hands in {s['trades']} fills; settlement conserved energy and
 money exactly.</p>
-<img alt="auction supply and demand curves" src="data:image/png;base64,{fig_auction(r)}">
-<table><tr><th>member</th><th>bought locally [kWh]</th><th>sold locally [kWh]</th></tr>{stm}</table>
+<div class="row"><img alt="auction supply and demand curves" src="data:image/png;base64,{fig_auction(r)}">
+<table><tr><th>member</th><th>bought locally [kWh]</th><th>sold locally [kWh]</th></tr>{stm}</table></div>
 
 <h2>4. Certificates, Scope 2 and 24/7 carbon-free energy</h2>
 <p>Every hour of solar got a granular certificate; the registry split them by where the energy went, the home
