@@ -93,8 +93,9 @@ def load_inputs(prefer_shared: bool = True) -> Inputs:
     else:
         history_days = n // DAY - 1
         shape = pd.Series(s["load_kw"], index=idx)
-        source = ("the home load series shipped in examples/data (synthetic, the project's own); "
-                  "../shared/data/forecast with the real demand series is not present")
+        why = ("the real demand series was not asked for" if not prefer_shared
+               else "../shared/data/forecast with the real demand series is not present")
+        source = f"the home load series shipped in examples/data (synthetic, the project's own); {why}"
     return Inputs(prices=prices, pv_kw=pv, shape_kw=shape, shape_source=source, battery=dict(case["battery"]),
                   grid=dict(case["grid"]), target_day=target, history_days=history_days)
 

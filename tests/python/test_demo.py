@@ -180,6 +180,17 @@ def test_cfe_and_scope2_are_consistent(run):
     assert 0 <= r.summary["cfe_with"] <= 1
 
 
+def test_shipped_data_alone_runs_the_whole_day():
+    """A clone without ../shared: the shipped home load stands in, every stage still holds."""
+    r = copilot.run(prefer_shared=False, log=lambda *a: None)
+    assert "shipped in examples/data" in r.summary["shape_source"]
+    assert r.meters["p1"]["errors"] == 0 and not r.history_kw.isna().any()
+    assert r.summary["plan_saved_eur"] >= -1e-6
+    assert r.community.settlement["energy_conserved"] and r.community.settlement["money_conserved"]
+    assert all(o["ok"] for o in r.certs_out["operations"][:-1]) and r.certs_out["operations"][-1]["error"] == "NOT_ACTIVE"
+    assert 0 <= r.summary["cfe_without"] <= r.summary["cfe_with"] + 1e-12 <= 1 + 1e-12
+
+
 # ----------------------------------------------------------------------------- report in a browser
 class _Imgs(html.parser.HTMLParser):
     def __init__(self) -> None:
