@@ -355,9 +355,8 @@ def run_community(members: pd.DataFrame, orders: pd.DataFrame) -> Community:
     lo, hi = COMMUNITY["grid_export_price"], COMMUNITY["grid_import_price"] - local_fee
     fills = []
     busiest, busiest_t, best = None, None, -1
-    rep = dict(zip(members["id"], members["reputation"]))
     for t, grp in orders.groupby("start_s", sort=True):
-        g = grp[[rep[m] >= 0.0 for m in grp["member"]]]
+        g = grp
         book = pd.DataFrame({"id": [f"{m}#{i}" for i, m in zip(g.index, g["member"])], "side": g["side"],
                              "qty": g["energy_wh"], "price": g["price"].clip(lo, hi)})
         res = jmk.clear(book, price_min=lo, price_max=hi)
@@ -555,14 +554,12 @@ def run(prefer_shared: bool = True, cadence_s: int = 900, log=print) -> DayResul
     pv = inp.pv_kw.to_numpy()
     zeros = np.zeros(DAY)
     exp_max = float(inp.grid.get("export_max_kw", np.inf))
-    planned = flows(fc["mean"].to_numpy(), pv, s["charge_kw"].to_numpy(), s["discharge_kw"].to_numpy(),
-                    s["pv_curtail_kw"].to_numpy(), exp_max)
     with_b = flows(actual.to_numpy(), pv, s["charge_kw"].to_numpy(), s["discharge_kw"].to_numpy(),
                    s["pv_curtail_kw"].to_numpy(), exp_max)
     without = flows(actual.to_numpy(), pv, zeros, zeros, zeros, exp_max)
     plan_without = flows(fc["mean"].to_numpy(), pv, zeros, zeros, zeros, exp_max)
     b_with, b_without = bill(with_b, inp.prices, ci_15.to_numpy()), bill(without, inp.prices, ci_15.to_numpy())
-    p_with, p_without = bill(planned, inp.prices, ci_15.to_numpy()), bill(plan_without, inp.prices, ci_15.to_numpy())
+    p_without = bill(plan_without, inp.prices, ci_15.to_numpy())
     site = pd.DataFrame({"load_kw": actual.to_numpy(), "forecast_kw": fc["mean"].to_numpy(), "pv_kw": pv,
                          "charge_kw": s["charge_kw"].to_numpy(), "discharge_kw": s["discharge_kw"].to_numpy(),
                          "curtail_kw": s["pv_curtail_kw"].to_numpy(), "soc_kwh": s["soc_kwh"].to_numpy(),
@@ -631,7 +628,6 @@ def run(prefer_shared: bool = True, cadence_s: int = 900, log=print) -> DayResul
     cfe_with = jc.cfe(load_h, pv_h, grid_h["cfe_share"], grid_h["ci_g_per_kwh"], battery=bat, schedule_kwh=sched_h)
     cfe_without = jc.cfe(load_h, pv_h, grid_h["cfe_share"], grid_h["ci_g_per_kwh"])
     bakery_load_kwh = buyer_load.get("bakery", np.zeros(24)) / 1000.0
-    bakery_gc = sold_h["bakery"].to_numpy() / 1000.0 if "bakery" in sold_h else np.zeros(24)
     retired_bakery = _retired_wh(certs_in, certs_out, "bakery", hours) / 1000.0
     scope2 = jc.run_case("scope2", {
         "consumption_kwh": bakery_load_kwh.tolist(),

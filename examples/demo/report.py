@@ -11,7 +11,7 @@ import base64
 import html
 import io
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -117,7 +117,7 @@ def fig_auction(r: DayResult) -> str:
 
 
 def fig_cfe(r: DayResult) -> str:
-    (sw, hw), (sn, hn) = r.cfe_with, r.cfe_without
+    hw, hn = r.cfe_with[1], r.cfe_without[1]
     x = _local(hw.index)
     fig, ax = plt.subplots(figsize=(10, 3.4))
     w = 1 / 24
