@@ -1,57 +1,54 @@
-"""joule demo: the site-energy pipeline on real data, step by step.
+"""joule demo (``make demo``): the site energy copilot on real data, in one run.
 
-Runs every stage that the installed modules provide and says plainly what
-each did. Stages: meter frames -> load series -> forecast -> battery ->
-community auction -> settlement -> certificates -> Scope 2 / 24/7 CFE.
+Decodes a home's meter frames, builds its load, forecasts tomorrow with intervals,
+optimises its battery against prices and carbon, offers the surplus in a community
+call auction, settles, issues and retires certificates, and reports Scope 2 and
+24/7 CFE. Prints a short summary and writes ``out/report.html``.
+
+    python3 examples/demo/demo.py [--out DIR]
 """
 from __future__ import annotations
 
-import importlib
-import os
+import argparse
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
-import joule
+import joule  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "out"
-
-
-def stage_core() -> None:
-    code = joule.ObisCode("1-0:1.8.0*255")
-    print(f"  OBIS {code}: active energy import (C={code.c}, D={code.d})")
-    day = joule.day_length_s("Europe/Amsterdam", 2024, 10, 27) // 3600
-    print(f"  The Dutch clock change on 2024-10-27 makes that day {day} hours long; joule's calendars know it.")
-    kw = np.array([0.4, 0.5, 2.1, 3.0, 1.2, 0.8, 0.6, 0.5])
-    ts = joule.TimeSeries(1_729_987_200, 900, kw)
-    hourly = ts.resample(3600, "mean")
-    print(f"  Two hours of 15-minute load {kw.tolist()} kW average to {hourly.values.tolist()} kW per hour.")
+import copilot  # noqa: E402
+import report  # noqa: E402
 
 
-def main() -> int:
-    OUT.mkdir(exist_ok=True)
+def run_demo(out: Path, prefer_shared: bool = True) -> "tuple[copilot.DayResult, Path]":
+    """Runs the pipeline, prints each stage and the summary, writes ``out/report.html``."""
+    print(f"joule {joule.__version__} demo: site energy copilot")
+    r = copilot.run(prefer_shared=prefer_shared)
+    print(f"  (demand shape: {r.summary['shape_source']})")
+    path = report.write_report(r, Path(out) / "report.html")
+    print()
+    print(report.summary_text(r))
+    print()
+    return r, path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=copilot.ROOT / "out", help="output folder (default: out/)")
+    ap.add_argument("--shipped-only", action="store_true",
+                    help="use only examples/data (ignore the real demand series in ../shared)")
+    args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    print(f"joule {joule.__version__} demo")
-    print("[core] vocabulary")
-    stage_core()
-    stages = []
-    demo_dir = Path(__file__).resolve().parent
-    for name in ("meter", "forecast", "battery", "market", "carbon"):
-        mod_file = demo_dir / f"stage_{name}.py"
-        if mod_file.exists():
-            stages.append(name)
-    sys.path.insert(0, str(demo_dir))
-    context: dict = {"out": OUT, "root": ROOT, "cli": os.environ.get("JOULE_CLI")}
-    for name in stages:
-        print(f"[{name}]")
-        importlib.import_module(f"stage_{name}").run(context)
-    missing = [m for m in ("meter", "forecast", "battery", "market", "carbon") if m not in stages]
-    if missing:
-        print(f"(not in this build yet: {', '.join(missing)})")
-    print(f"done in {time.perf_counter() - t0:.1f} s; outputs in {OUT.relative_to(ROOT)}/")
+    r, path = run_demo(args.out, prefer_shared=not args.shipped_only)
+    try:
+        shown = path.relative_to(Path.cwd())
+    except ValueError:
+        shown = path
+    print(f"Report: {shown}")
+    print(f"done in {time.perf_counter() - t0:.1f} s")
     return 0
 
 

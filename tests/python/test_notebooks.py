@@ -19,6 +19,8 @@ def run_notebook(path: Path, workdir: Path) -> dict:
     namespace: dict = {"__name__": "__main__"}
     cwd = os.getcwd()
     os.chdir(workdir)
+    # Jupyter would start in the notebook's folder; tell the notebook where that is instead.
+    os.environ["JOULE_NOTEBOOK_DIR"] = str(path.parent)
     try:
         for i, cell in enumerate(nb["cells"]):
             if cell.get("cell_type") != "code":

@@ -56,3 +56,14 @@ def _format_decimal(mantissa: int, exponent: int) -> str: ...
 def unit_symbol(code: int) -> str: ...
 def parse_unit(text: str) -> Tuple[int, int]: ...
 def day_length_s(zone: str, year: int, month: int, day: int) -> int: ...
+
+# The compiled submodules. Their typed faces are the wrappers joule.meter, joule.forecast,
+# joule.battery, joule.market and joule.carbon (type hints and docstrings there); the raw
+# bindings behind them are declared as modules so type checkers accept the wrappers' imports.
+from types import ModuleType as _ModuleType
+
+meter: _ModuleType
+forecast: _ModuleType
+battery: _ModuleType
+market: _ModuleType
+carbon: _ModuleType
