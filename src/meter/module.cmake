@@ -45,7 +45,7 @@ target_sources(joule_core PRIVATE src/meter/core/mbus.cpp src/meter/core/wmbus.c
   src/meter/core/sunspec.cpp src/meter/core/sunspec_models.cpp)
 if(NOT JOULE_FIRMWARE)
   target_sources(joule_objects PRIVATE src/meter/mbus_host.cpp src/meter/modbus_client.cpp
-    src/meter/drivers.cpp src/meter/drivers_builtin.cpp)
+    src/meter/drivers.cpp src/meter/drivers_builtin.cpp bindings/c/src/c_api_meter_drivers.cpp)
 endif()
 list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/test_mbus.cpp
   ${PROJECT_SOURCE_DIR}/tests/meter/test_wmbus.cpp ${PROJECT_SOURCE_DIR}/tests/meter/test_modbus.cpp
