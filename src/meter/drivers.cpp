@@ -76,14 +76,14 @@ constexpr UnitRule kUnitRules[] = {
     {"bar", Unit::bar, 0, 1.0},         {"hz", Unit::hertz, 0, 1.0},         {"kvarh", Unit::var_hour, -3, 1.0},
     {"kvah", Unit::volt_ampere_hour, -3, 1.0}, {"kvar", Unit::var, -3, 1.0}, {"kva", Unit::volt_ampere, -3, 1.0},
     {"s", Unit::second, 0, 1.0},        {"h", Unit::second, 0, 1.0 / 3600},  {"d", Unit::second, 0, 1.0 / 86400},
-    {"min", Unit::second, 0, 1.0 / 60}, {"kg", Unit::kilogram, 0, 1.0},      {"t", Unit::kilogram, -3, 1.0},
+    {"min", Unit::second, 0, 1.0 / 60}, {"y", Unit::second, 0, 1.0 / (365.2425 * 86400)}, {"kg", Unit::kilogram, 0, 1.0},      {"t", Unit::kilogram, -3, 1.0},
     {"rh", Unit::percent, 0, 1.0}, {"pct", Unit::percent, 0, 1.0},
 };
 
 // Units that take the record value as it is (counts, HCA units, factors).
 bool unitless_suffix(std::string_view s) {
   return s.empty() || s == "counter" || s == "hca" || s == "nr" || s == "factor" || s == "rh" || s == "pct" ||
-         s == "ppm" || s == "dbm" || s == "y" || s == "month";
+         s == "ppm" || s == "dbm" || s == "month";
 }
 
 enum class Format : std::uint8_t { number, date, datetime, datetime_s, text, hex, status, constant_unit };
@@ -125,6 +125,7 @@ struct Field {
   std::string name, unit;
   Format format = Format::number;
   double scale = 1.0;
+  int decimals = -1;  // round the output to this many decimals (-1: as computed)
   bool has_record = false, has_bytes = false;
   RecordSelector record;
   ByteSelector bytes;
@@ -333,6 +334,10 @@ Result<Field> parse_field(const json& j) {
       if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() == 0.0)
         return fail(Errc::invalid_argument, "driver: field scale must be a non-zero number");
       f.scale = v.get<double>();
+    } else if (k == "decimals") {
+      if (!v.is_number_integer() || v.get<int>() < 0 || v.get<int>() > 12)
+        return fail(Errc::invalid_argument, "driver: field decimals must be 0..12");
+      f.decimals = v.get<int>();
     } else if (k == "record") {
       JOULE_TRY(f.record, parse_selector(v));
       f.has_record = true;
@@ -487,6 +492,9 @@ std::string two(unsigned v) {
 
 std::optional<std::string> format_time(const mbus::DateTime& t, Format f) {
   if (!t.valid) return std::nullopt;
+  // Month 15 / day 31 from all-ones bits means "not set" (EN 13757-3 Annex A): no value. A zero
+  // date (0000: also "not set" on many meters) is printed as sent, "2000-00-00".
+  if (t.has_date && (t.month > 12 || t.day > 31)) return std::nullopt;
   std::string s;
   if (t.has_date) s = std::to_string(t.year) + "-" + two(t.month) + "-" + two(t.day);
   if (f == Format::date) return t.has_date ? std::optional<std::string>(s) : std::nullopt;
@@ -640,6 +648,11 @@ std::optional<FieldValue> evaluate(const Field& f, const Decoded& d) {
       out.is_number = true;
       out.unit = f.unit;
       out.number = f.scale == 1.0 ? *v : *v * f.scale;
+      if (f.decimals >= 0) {
+        // Output precision (e.g. hours from seconds printed with 6 decimals): half away from zero.
+        const double p = std::pow(10.0, f.decimals);
+        out.number = std::round(out.number * p) / p;
+      }
       return out;
     }
     case Format::date:
