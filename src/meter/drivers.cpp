@@ -12,6 +12,7 @@
 #include <optional>
 #include <sstream>
 
+#include "joule/core/crc.hpp"
 #include "joule/meter/mbus.hpp"
 #include "joule/meter/wmbus.hpp"
 
@@ -418,6 +419,7 @@ Result<std::shared_ptr<Driver>> parse_driver(const json& j) {
 
 struct Decoded {
   wmbus::Telegram w;
+  std::vector<std::uint8_t> expanded;  // compact frame rebuilt with the full frame's DIF/VIF
   std::vector<mbus::Record> records;
   std::span<const std::uint8_t> mfct_data;  // after a 0x0F/0x1F DIF
   std::string manufacturer;
@@ -426,9 +428,16 @@ struct Decoded {
   std::vector<std::uint8_t> scratch;
 };
 
-Result<void> decode_telegram(std::span<const std::uint8_t> bytes, std::span<const std::uint8_t> key, Decoded& d) {
+Result<void> decode_telegram(std::span<const std::uint8_t> bytes, std::span<const std::uint8_t> key, Decoded& d,
+                             FormatCache* formats = nullptr) {
   d.scratch.assign(bytes.size() + 32, 0);
   JOULE_TRY(d.w, wmbus::decode(bytes, key, d.scratch));
+  if (d.w.compact) {
+    if (formats) d.expanded = formats->expand(d.w.format_signature, d.w.application_data);
+    if (d.expanded.empty())
+      return fail(Errc::unsupported, "wM-Bus compact frame (CI 0x79): no full frame with its format signature seen yet");
+    d.w.application_data = d.expanded;
+  }
   // The header that names the meter: the TPL long header when present (it identifies the
   // meter behind a repeater or gateway, EN 13757-7 §7.5.2), else the link layer.
   const bool tpl = d.w.tpl.has_address;
@@ -456,6 +465,24 @@ Result<void> decode_telegram(std::span<const std::uint8_t> bytes, std::span<cons
     }
     d.records.push_back(rec);
     if (d.records.size() > 4096) return fail(Errc::limit_exceeded, "more than 4096 records");
+  }
+  if (formats && !d.w.compact && !d.records.empty() && d.mfct_data.empty()) {
+    // Format signature (OMS 4 §7.2.4): CRC-16/EN-13757 over the DIF/DIFE/VIF/VIFE bytes of all
+    // records in order. Layouts with variable-length data (LVAR) cannot be compacted.
+    std::vector<std::uint8_t> headers;
+    std::vector<std::pair<std::size_t, std::size_t>> layout;
+    const auto* base = d.w.application_data.data();
+    bool ok = true;
+    for (const auto& r : d.records) {
+      if (r.coding == mbus::DataCoding::variable || r.raw.data() == nullptr) { ok = false; break; }
+      const std::size_t h = static_cast<std::size_t>(r.raw.data() - base) - r.offset_in_data;
+      headers.insert(headers.end(), base + r.offset_in_data, base + r.offset_in_data + h);
+      layout.emplace_back(h, r.raw.size());
+    }
+    if (ok) {
+      const std::uint16_t sig = crc16_en13757(headers);
+      formats->add(std::move(headers), std::move(layout), sig);
+    }
   }
   return {};
 }
@@ -706,6 +733,38 @@ Result<std::shared_ptr<const Driver>> load_driver_file(const std::string& path) 
 
 }  // namespace
 
+// ---- FormatCache
+
+void FormatCache::add(std::vector<std::uint8_t> headers, std::vector<std::pair<std::size_t, std::size_t>> layout,
+                      std::uint16_t signature) {
+  for (auto& f : formats_)
+    if (f.signature == signature && f.headers == headers) return;
+  if (formats_.size() >= 1024) formats_.erase(formats_.begin());  // bounded: oldest layout goes
+  formats_.push_back({signature, std::move(headers), std::move(layout)});
+}
+
+std::vector<std::uint8_t> FormatCache::expand(std::uint16_t signature, std::span<const std::uint8_t> values) const {
+  for (auto it = formats_.rbegin(); it != formats_.rend(); ++it) {
+    if (it->signature != signature) continue;
+    std::size_t need = 0;
+    for (const auto& [h, n] : it->layout) need += n;
+    // The values may be followed by idle fillers or further (manufacturer) data: at least `need`.
+    if (values.size() < need) continue;
+    std::vector<std::uint8_t> out;
+    std::size_t hp = 0, vp = 0;
+    for (const auto& [h, n] : it->layout) {
+      out.insert(out.end(), it->headers.begin() + static_cast<std::ptrdiff_t>(hp),
+                 it->headers.begin() + static_cast<std::ptrdiff_t>(hp + h));
+      out.insert(out.end(), values.begin() + static_cast<std::ptrdiff_t>(vp),
+                 values.begin() + static_cast<std::ptrdiff_t>(vp + n));
+      hp += h;
+      vp += n;
+    }
+    return out;
+  }
+  return {};
+}
+
 // ---- Registry
 
 Registry::Registry() = default;
@@ -793,7 +852,7 @@ std::string Registry::driver_json(std::string_view name) const {
 Result<DriverFields> apply(std::span<const std::uint8_t> telegram, const ApplyOptions& o) {
   const Registry& reg = o.registry ? *o.registry : Registry::builtin();
   Decoded d;
-  JOULE_RETURN_IF_ERROR(decode_telegram(telegram, o.key, d));
+  JOULE_RETURN_IF_ERROR(decode_telegram(telegram, o.key, d, o.formats));
   std::shared_ptr<const Driver> file_driver;
   const Driver* drv = nullptr;
   if (o.driver.empty() || o.driver == "auto") {

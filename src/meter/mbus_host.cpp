@@ -157,6 +157,8 @@ Result<void> decode_wmbus_telegram(std::span<const std::uint8_t> frame, std::spa
   const std::size_t work = frame.size() + 16;
   if (scratch.size() < work) return fail(Errc::internal, "wM-Bus scratch too small");
   JOULE_TRY(const wmbus::Telegram w, wmbus::decode(frame, key, scratch.first(work)));
+  if (w.compact)  // the record layout is in an earlier full frame: drivers::apply with a FormatCache
+    return fail(Errc::unsupported, "wM-Bus compact frame (CI 0x79) needs the full frame's format");
   Scratch sc(scratch.subspan(work));
   t.protocol = Protocol::wmbus;
   if (w.tpl.has_address) JOULE_RETURN_IF_ERROR(set_header(w.tpl, w.tpl.manufacturer, w.tpl.id, w.tpl.version, sc, t));

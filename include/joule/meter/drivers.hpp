@@ -87,17 +87,40 @@ class Registry {
   std::vector<std::shared_ptr<const Driver>> drivers_;
 };
 
+/// Record layouts of full frames, by format signature, so that compact frames (CI 0x79,
+/// OMS 4 §7.2.4: data values only) of the same meters can be read. apply() fills it from every
+/// full frame it sees and reads compact frames with it. Not thread-safe; one per receiver.
+class FormatCache {
+ public:
+  /// Remembers the layout of a full frame's records (DIF/VIF bytes and data sizes).
+  void add(std::vector<std::uint8_t> headers, std::vector<std::pair<std::size_t, std::size_t>> layout,
+           std::uint16_t signature);
+  /// The full application data for a compact frame's values, or empty when unknown.
+  std::vector<std::uint8_t> expand(std::uint16_t signature, std::span<const std::uint8_t> values) const;
+  std::size_t size() const noexcept { return formats_.size(); }
+
+ private:
+  struct Format {
+    std::uint16_t signature;
+    std::vector<std::uint8_t> headers;                         // DIF/VIF bytes of all records
+    std::vector<std::pair<std::size_t, std::size_t>> layout;   // (header bytes, data bytes) per record
+  };
+  std::vector<Format> formats_;
+};
+
 /// Options of apply().
 struct ApplyOptions {
   /// "auto" (match by header), a driver name, or a path to a JSON driver file (ends in ".json").
   std::string driver = "auto";
   std::vector<std::uint8_t> key;         ///< AES-128 key for encrypted telegrams (16 bytes) or empty
   const Registry* registry = nullptr;    ///< nullptr: Registry::builtin()
+  FormatCache* formats = nullptr;        ///< learn full-frame layouts / read compact frames (optional)
 };
 
 /// Decodes one wireless M-Bus telegram (CRC-free form, or a wired long frame) and applies
 /// the driver. Errors: those of wmbus::decode and the record reader, not_found (no driver
-/// matches / no driver of that name), and add_file's for a driver file.
+/// matches / no driver of that name), and add_file's for a driver file; unsupported for a
+/// compact frame whose full frame was not seen (no `formats`, or its signature unknown).
 Result<DriverFields> apply(std::span<const std::uint8_t> telegram, const ApplyOptions& options = {});
 
 /// A result as one compact JSON object:
