@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "joule/meter/decode.hpp"
+#include "joule/meter/drivers.hpp"
 
 namespace joule::cli {
 namespace {
@@ -21,6 +22,8 @@ struct DecodeArgs {
   bool hex = false;
   bool no_verify = false;
   bool strict = false;
+  std::string driver;   // wM-Bus: auto | NAME | FILE.json
+  bool describe = false;
   std::vector<std::string> files;
 };
 
@@ -61,6 +64,39 @@ int run_decode(const DecodeArgs& a) {
       rc = kExitInput;
       continue;
     }
+    if (!a.driver.empty() || a.describe) {
+      // Driver mode: each file holds one wM-Bus telegram (binary, or hex with --hex).
+      if (a.hex) {
+        auto b = meter::parse_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+        if (!b) {
+          report(b.error(), file);
+          rc = kExitInput;
+          continue;
+        }
+        bytes = std::move(*b);
+      }
+      if (a.describe) {
+        auto d = meter::drivers::describe(bytes, o.key);
+        if (!d) {
+          report(d.error(), file);
+          if (rc == kExitOk) rc = kExitFailure;
+          continue;
+        }
+        std::fputs((*d + "\n").c_str(), stdout);
+        continue;
+      }
+      meter::drivers::ApplyOptions ao;
+      ao.driver = a.driver;
+      ao.key = o.key;
+      auto r = meter::drivers::apply(bytes, ao);
+      if (!r) {
+        report(r.error(), file);
+        if (rc == kExitOk) rc = kExitFailure;
+        continue;
+      }
+      std::fputs((meter::drivers::to_json(*r) + "\n").c_str(), stdout);
+      continue;
+    }
     auto r = meter::decode(bytes, o);
     if (!r) {
       report(r.error(), file);
@@ -87,6 +123,7 @@ void register_meter(CLI::App& app) {
       "  example: joule decode telegram.txt\n"
       "  example: joule decode --protocol dsmr --key 000102030405060708090A0B0C0D0E0F smarty.bin\n"
       "  example: joule decode --hex frame.hex\n"
+      "  example: joule decode --protocol wmbus --hex --driver auto telegram.hex\n"
       "  example: cat /dev/ttyUSB0 | joule decode --protocol dsmr -");
   static DecodeArgs args;
   cmd->add_option("--protocol,-p", args.protocol,
@@ -96,6 +133,11 @@ void register_meter(CLI::App& app) {
   cmd->add_flag("--hex", args.hex, "input files are hex text (whitespace, '_' and '|' ignored)");
   cmd->add_flag("--no-verify", args.no_verify, "do not check CRC/BCC (read frames known to carry a wrong one)");
   cmd->add_flag("--strict", args.strict, "stop at the first frame that fails");
+  cmd->add_option("--driver", args.driver,
+                  "wM-Bus: apply a meter driver and print its named fields: auto (match by manufacturer,\n"
+                  "version, medium), a built-in driver name, or a JSON driver file (one telegram per file)");
+  cmd->add_flag("--describe", args.describe,
+                "wM-Bus: print every record with the selectors a driver uses (to write a driver)");
   cmd->add_option("files", args.files, "input files ('-' = stdin)")->required();
   cmd->callback([] { std::exit(run_decode(args)); });
 }

@@ -113,12 +113,18 @@ Result<void> set_header(const mbus::Header& h, std::uint16_t manufacturer, std::
   return {};
 }
 
-Result<void> decode_records(std::span<const std::uint8_t> data, bool msb, Scratch& sc, Telegram& t) {
+Result<void> decode_records(std::span<const std::uint8_t> data, bool msb, Scratch& sc, Telegram& t,
+                            bool wireless = false) {
   mbus::RecordReader rd(data, msb);
   mbus::Record rec;
   std::uint32_t i = 0;
   for (;;) {
-    JOULE_TRY(const bool more, rd.next(rec));
+    auto next = rd.next(rec);
+    // Wireless only: one or two bytes after the last record that do not form a record are the
+    // CRC of the last block some receivers leave in place (EN 13757-4 §12.5.2); ignored, as in
+    // the driver layer. Wired frames have an exact length (EN 13757-2 L field): no tolerance.
+    if (wireless && !next && next.error().code == Errc::incomplete && rec.offset_in_data + 2 >= data.size()) break;
+    JOULE_TRY(const bool more, std::move(next));
     if (!more) break;
     JOULE_RETURN_IF_ERROR(add_mbus_record(rec, i++, sc, t));
   }
@@ -157,11 +163,13 @@ Result<void> decode_wmbus_telegram(std::span<const std::uint8_t> frame, std::spa
   const std::size_t work = frame.size() + 16;
   if (scratch.size() < work) return fail(Errc::internal, "wM-Bus scratch too small");
   JOULE_TRY(const wmbus::Telegram w, wmbus::decode(frame, key, scratch.first(work)));
+  if (w.compact)  // the record layout is in an earlier full frame: drivers::apply with a FormatCache
+    return fail(Errc::unsupported, "wM-Bus compact frame (CI 0x79) needs the full frame's format");
   Scratch sc(scratch.subspan(work));
   t.protocol = Protocol::wmbus;
   if (w.tpl.has_address) JOULE_RETURN_IF_ERROR(set_header(w.tpl, w.tpl.manufacturer, w.tpl.id, w.tpl.version, sc, t));
   else JOULE_RETURN_IF_ERROR(set_header(w.tpl, w.manufacturer, w.id, w.version, sc, t));
-  return decode_records(w.application_data, false, sc, t);
+  return decode_records(w.application_data, false, sc, t, true);
 }
 
 // Length of the Modbus frame at the start of b: TCP when the MBAP header fits, else RTU

@@ -44,8 +44,9 @@ list(APPEND JOULE_CORE_HEADERS include/joule/meter/mbus.hpp include/joule/meter/
 target_sources(joule_core PRIVATE src/meter/core/mbus.cpp src/meter/core/wmbus.cpp src/meter/core/modbus.cpp
   src/meter/core/sunspec.cpp src/meter/core/sunspec_models.cpp)
 if(NOT JOULE_FIRMWARE)
-  target_sources(joule_objects PRIVATE src/meter/mbus_host.cpp src/meter/modbus_client.cpp)
+  target_sources(joule_objects PRIVATE src/meter/mbus_host.cpp src/meter/modbus_client.cpp
+    src/meter/drivers.cpp src/meter/drivers_builtin.cpp bindings/c/src/c_api_meter_drivers.cpp)
 endif()
 list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/test_mbus.cpp
   ${PROJECT_SOURCE_DIR}/tests/meter/test_wmbus.cpp ${PROJECT_SOURCE_DIR}/tests/meter/test_modbus.cpp
-  ${PROJECT_SOURCE_DIR}/tests/meter/test_sunspec.cpp)
+  ${PROJECT_SOURCE_DIR}/tests/meter/test_sunspec.cpp ${PROJECT_SOURCE_DIR}/tests/meter/test_drivers.cpp)

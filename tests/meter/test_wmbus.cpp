@@ -170,6 +170,10 @@ TEST_CASE("wmbus: every shared telegram passes link, transport and security and 
       failed.push_back(exp["id"].get<std::string>() + ": " + t.error().message);
       continue;
     }
+    if (t->compact) {  // tested with drivers::FormatCache in test_drivers.cpp
+      unsupported["compact frame (CI 0x79): layout from the full frame"]++;
+      continue;
+    }
     if (t->decrypted) ++decrypted;
     // Some captures keep 2 bytes of CRC or filler after the last record: tolerated and counted.
     mbus::RecordReader rd(t->application_data, false);

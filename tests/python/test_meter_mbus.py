@@ -94,9 +94,9 @@ def test_wmbus_shared_telegrams(shared_dir):
             continue
         assert ts and ts[0]["protocol"] == "wmbus"
         ok += 1
-    # 304 pass the layers in the C++ test; here a telegram also fails when a trailing CRC
-    # remnant after its last record makes the record block invalid.
-    assert ok >= 280
+    # 304 pass the layers in the C++ test (9 with a 1-2 byte CRC remnant after the last
+    # record, ignored by every face: EN 13757-4 §12.5.2); compact frames need the driver cache.
+    assert ok >= 296  # the other 8 of the 304: hex files whose L field and text layout differ
 
 
 def test_wmbus_wrong_key_is_authentication_error():

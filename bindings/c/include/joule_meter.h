@@ -143,6 +143,19 @@ JOULE_API joule_status joule_meter_decoder_next(joule_meter_decoder* decoder, jo
                                                 joule_meter_reading* readings, size_t capacity, char* text,
                                                 size_t text_cap, size_t* text_needed);
 
+/* ---- declarative meter drivers (wireless M-Bus) ---- */
+/* Applies a meter driver to one wM-Bus telegram (CRC-free form, or a wired long frame) and
+ * writes its named fields as one JSON object into buf (NUL-terminated; *len_out = length
+ * needed): {"driver":..,"id":..,"manufacturer":..,"version":..,"medium":..,"fields":{..}}.
+ * driver: "auto" or NULL (match by manufacturer, version, medium), a built-in driver name, or
+ * the path of a JSON driver file ending in ".json". driver_json: NULL, or driver JSON text
+ * (an object or an array) added to the built-in drivers for this call. key: AES-128 key
+ * (16 bytes) or NULL. Errors: JOULE_NOT_FOUND (no driver), JOULE_INVALID_ARGUMENT (bad
+ * driver JSON), JOULE_BUFFER_TOO_SMALL, and the decoder's errors. */
+JOULE_API joule_status joule_meter_apply_driver(const uint8_t* data, size_t len, const char* driver,
+                                                const char* driver_json, const uint8_t* key, size_t key_len,
+                                                char* buf, size_t cap, size_t* len_out);
+
 #ifdef __cplusplus
 }
 #endif

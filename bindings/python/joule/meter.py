@@ -83,6 +83,62 @@ def decode(
     return [_json.loads(t) for t in texts]
 
 
+def apply_driver(
+    data: Union[str, BytesLike],
+    driver: str = "auto",
+    key: Optional[Union[str, BytesLike]] = None,
+    *,
+    hex: bool = False,
+    drivers: Optional[Iterable[Union[str, Dict[str, Any]]]] = None,
+) -> Dict[str, Any]:
+    """Applies a meter driver to one wireless M-Bus telegram and returns its named fields.
+
+    Args:
+        data: one telegram (CRC-free form as USB receivers deliver it, or a wired long frame);
+            hex text with ``hex=True``.
+        driver: ``"auto"`` (match by manufacturer, version and medium), a built-in driver name
+            (see :func:`driver_names`), or the path of a JSON driver file (``.json``).
+        key: AES-128 key (16 bytes or 32 hex digits) for encrypted telegrams.
+        hex: ``data`` is hex text.
+        drivers: extra drivers (JSON text or dicts) added to the built-in set for this call.
+
+    Returns:
+        ``{"driver": name, "id": "12345678", "manufacturer": "KAM", "version": 27, "medium": 22,
+        "fields": {"total_m3": 6.408, "status": "OK", ...}}``. Numbers are in the unit the
+        field name ends with (``_m3``, ``_kwh``, ``_c``); dates are ``"YYYY-MM-DD"`` text.
+
+    Raises:
+        joule.NotFoundError (no driver matches), joule.AuthenticationError (wrong key),
+        joule.DecodeError, joule.UnsupportedError.
+    """
+    if hex:
+        text = data if isinstance(data, str) else bytes(data).decode("ascii")
+        raw = bytes.fromhex("".join(ch for ch in text if ch not in " \t\r\n_|"))
+    else:
+        raw = bytes(data)  # type: ignore[arg-type]
+    extra = [d if isinstance(d, str) else _json.dumps(d) for d in (drivers or [])]
+    return _json.loads(_m.apply_driver(raw, driver, _key(key), extra))
+
+
+def describe_records(data: BytesLike, key: Optional[Union[str, BytesLike]] = None) -> Dict[str, Any]:
+    """Every record of one wM-Bus telegram with the selectors a driver uses (quantity, vif,
+    vife, storage, tariff, subunit, function, value, raw bytes): the start for a new driver."""
+    return _json.loads(_m.describe_records(bytes(data), _key(key)))
+
+
+def driver_names() -> List[str]:
+    """Names of the drivers compiled into joule."""
+    return list(_m.driver_names())
+
+
+def driver_json(name: str) -> Dict[str, Any]:
+    """A built-in driver as a dict (raises KeyError when unknown)."""
+    text = _m.driver_json(name)
+    if not text:
+        raise KeyError(name)
+    return _json.loads(text)
+
+
 def decode_with_errors(
     data: BytesLike, protocol: str = "auto", key: Optional[Union[str, BytesLike]] = None, **kw: Any
 ) -> "tuple[List[Telegram], List[FrameError]]":

@@ -8,6 +8,7 @@
 
 #include "bind_common.hpp"
 #include "joule/meter/decode.hpp"
+#include "joule/meter/drivers.hpp"
 #include "joule/meter/frame.hpp"
 #include "joule/meter/modbus_client.hpp"
 
@@ -97,6 +98,48 @@ void init_meter(pyb::module_& m) {
       .def("feed", &PyStreamDecoder::feed, pyb::arg("data"))
       .def("finish", &PyStreamDecoder::finish)
       .def_property_readonly("protocol", &PyStreamDecoder::protocol);
+  // Declarative meter drivers (wM-Bus).
+  m.def(
+      "apply_driver",
+      [](const pyb::bytes& data, const std::string& driver, const pyb::object& key, const std::vector<std::string>& driver_json) {
+        const std::string s = data;
+        meter::drivers::ApplyOptions o;
+        o.driver = driver;
+        if (!key.is_none()) {
+          const std::string k = pyb::bytes(key);
+          o.key.assign(k.begin(), k.end());
+        }
+        meter::drivers::Registry reg;
+        if (!driver_json.empty()) {
+          reg = meter::drivers::Registry::builtin();
+          for (const auto& j : driver_json) unwrap(reg.add_json(j));
+          o.registry = &reg;
+        }
+        Result<meter::drivers::DriverFields> r = fail(Errc::internal, "unset");
+        {
+          pyb::gil_scoped_release nogil;
+          r = meter::drivers::apply({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}, o);
+        }
+        return meter::drivers::to_json(unwrap(std::move(r)));
+      },
+      pyb::arg("data"), pyb::arg("driver") = "auto", pyb::arg("key") = pyb::none(),
+      pyb::arg("driver_json") = std::vector<std::string>{},
+      "Applies a meter driver to one wM-Bus telegram; returns the driver fields as JSON text.");
+  m.def(
+      "describe_records",
+      [](const pyb::bytes& data, const pyb::object& key) {
+        const std::string s = data;
+        std::string k;
+        if (!key.is_none()) k = pyb::bytes(key);
+        return unwrap(meter::drivers::describe({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()},
+                                               {reinterpret_cast<const std::uint8_t*>(k.data()), k.size()}));
+      },
+      pyb::arg("data"), pyb::arg("key") = pyb::none(), "Every record with its driver selectors, as JSON text.");
+  m.def(
+      "driver_names", [] { return meter::drivers::Registry::builtin().names(); }, "Names of the built-in drivers.");
+  m.def(
+      "driver_json", [](const std::string& name) { return meter::drivers::Registry::builtin().driver_json(name); },
+      pyb::arg("name"), "A built-in driver as JSON text ('' when unknown).");
   // SunSpec over Modbus TCP.
   m.def(
       "read_sunspec_image",

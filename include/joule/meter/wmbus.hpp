@@ -62,13 +62,18 @@ struct Telegram {
   Security security = Security::none;
   bool decrypted = false;        ///< AES was applied with the caller's key
   bool was_plaintext = false;    ///< marked encrypted but sent/captured as plaintext (starts 2F2F)
-  std::span<const std::uint8_t> application_data{};  ///< EN 13757-3 data records
+  std::span<const std::uint8_t> application_data{};  ///< EN 13757-3 data records (compact: data values only)
+  bool compact = false;          ///< CI 0x79 compact frame (OMS 4 §7.2.4): values without DIF/VIF
+  std::uint16_t format_signature = 0;  ///< compact: CRC-16/EN-13757 of the full frame's DIF/VIF bytes
+  std::uint16_t full_frame_crc = 0;    ///< compact: CRC the meter sent for the full frame's data
 };
 
 /// Decodes link, ELL, AFL and transport layers and decrypts with `key` (16 bytes,
 /// or empty). `scratch` (>= the telegram length) receives decrypted data.
-/// Errors: incomplete, malformed, unsupported (CI not handled, e.g. compact frames
-/// 0x79 or manufacturer CIs 0xA0-0xB7), authentication_failed (wrong key: 0x2F2F or
+/// A compact frame (CI 0x79) is returned with `compact` set and its values in
+/// `application_data`; the DIF/VIF come from an earlier full frame with the same
+/// `format_signature` (see drivers::FormatCache).
+/// Errors: incomplete, malformed, unsupported (CI not handled, e.g. manufacturer CIs 0xA0-0xB7), authentication_failed (wrong key: 0x2F2F or
 /// ELL payload CRC check failed), invalid_argument (key not 16 bytes),
 /// rejected (encrypted and no key given).
 Result<Telegram> decode(std::span<const std::uint8_t> telegram, std::span<const std::uint8_t> key,

@@ -270,7 +270,13 @@ Result<Telegram> decode(std::span<const std::uint8_t> in, std::span<const std::u
     case 0x78:
       break;
     case 0x79:
-      return fail(Errc::unsupported, "wM-Bus compact frame (CI 0x79) needs the full frame's format", Where::byte(pos - 1));
+      // Compact frame (OMS 4 §7.2.4): format signature and full-frame CRC, then data values only.
+      if (pos + 4 > w.size()) return fail(Errc::incomplete, "wM-Bus compact frame header cut short", Where::byte(pos));
+      t.compact = true;
+      t.format_signature = static_cast<std::uint16_t>(w[pos] | w[pos + 1] << 8);
+      t.full_frame_crc = static_cast<std::uint16_t>(w[pos + 2] | w[pos + 3] << 8);
+      pos += 4;
+      break;
     default:
       return fail(Errc::unsupported, "wM-Bus CI field not handled (manufacturer or reserved)", Where::byte(pos - 1));
   }
