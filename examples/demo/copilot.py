@@ -612,11 +612,18 @@ def run(prefer_shared: bool = True, cadence_s: int = 900, log=print) -> DayResul
     eta = float(inp.battery.get("eta_charge", 1.0)) * float(inp.battery.get("eta_discharge", 1.0))
     certs_in, kinds = certificate_operations(hours, e(pv_avail), e(direct), e(to_batt), sold_h, e(dis_to_load),
                                              e(actual.to_numpy()), buyer_load, eta)
-    certs_out = jc.run_case("certs", certs_in)
+    # A live registry: every accepted operation is appended to its SHA-256 hash-chained log.
+    setup = certs_in["setup"]
+    registry = jc.Registry(accepted_markets=setup.get("accepted_markets"), consumption_wh=setup.get("consumption_wh"),
+                           storage=setup.get("storage"), lifetime_s=setup.get("lifetime_s", 0))
+    rows = [dict(registry.apply(op), i=i) for i, op in enumerate(certs_in["operations"])]
+    certs_out = {"operations": rows, **registry.state()}
+    chain_entries = jc.verify_log(registry.log_text)
     ok = [o["ok"] for o in certs_out["operations"]]
     log(f"[certs]    {len(ok)} registry operations, {sum(ok)} accepted; "
         f"{sum(1 for k in kinds if k == 'issue')} hourly PV certificates issued; the double claim was refused: "
-        f"{certs_out['operations'][-1]['error'] if kinds and kinds[-1] == 'double-claim' else 'n/a'}")
+        f"{certs_out['operations'][-1]['error'] if kinds and kinds[-1] == 'double-claim' else 'n/a'}; "
+        f"log chain of {chain_entries} entries verified (head {registry.head_hash[:12]}...)")
     lap("certs")
 
     # 7. carbon: 24/7 CFE of the home with and without the battery, Scope 2 of the bakery
@@ -666,6 +673,7 @@ def run(prefer_shared: bool = True, cadence_s: int = 900, log=print) -> DayResul
         "cfe_with": cfe_with[0]["cfe_score"],
         "certs_ops": len(ok),
         "certs_ok": int(sum(ok)),
+        "certs_log_entries": int(chain_entries),
         "certs_issued": sum(1 for k in kinds if k in ("issue", "sd-issue")),
         "double_claim_error": certs_out["operations"][-1]["error"] if kinds and kinds[-1] == "double-claim" else None,
         "scope2_bakery_location_kg": scope2["location_based_hourly_factor_kg"],
