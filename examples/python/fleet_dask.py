@@ -1,7 +1,7 @@
 """Forecast and optimise a fleet of synthetic sites with Dask: sites per second, 1 vs 2 workers.
 
-    /usr/bin/python3 examples/python/fleet_dask.py                       # 100,000 sites (docs/performance.md)
-    /usr/bin/python3 examples/python/fleet_dask.py --sites 2000 --check  # what `make test` runs
+    /usr/bin/python3 examples/python/fleet_dask.py --processes           # 100,000 sites (docs/performance.md)
+    /usr/bin/python3 examples/python/fleet_dask.py --sites 1000 --check  # what `make test` runs
     /usr/bin/python3 examples/python/fleet_dask.py --scheduler tcp://10.0.0.5:8786   # a real cluster
 
 Each site is a home with a load, rooftop PV and a battery, made from a seeded random
