@@ -6,6 +6,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "format.hpp"
 #include "joule/carbon/cases.hpp"
 #include "joule/carbon/registry.hpp"
 
@@ -13,29 +14,30 @@ namespace joule::cli {
 
 namespace {
 
-bool read_text(const std::string& path, std::string& out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  std::stringstream ss;
-  ss << f.rdbuf();
-  out = ss.str();
-  return true;
+// What one CSV/table row is, per family (docs/cli.md).
+std::pair<TableSpec, const char*> rows_of(const std::string& family) {
+  if (family == "scope2") return {{{{"/market_based_allocation"}}}, "one row per contractual instrument used"};
+  if (family == "cfe") return {{{{"/hourly"}}, {}, "hour"}, "one row per hour (direct, charge, discharge, grid, ...)"};
+  if (family == "flowtrace") return {{{{"/zones", "zone"}}}, "one row per zone (flows, intensities, shares)"};
+  if (family == "certs") return {{{{"/operations"}}}, "one row per registry operation (op, ok, error)"};
+  return {{{{"", "case"}}}, "one row per strategy or case"};
 }
 
 void add_family(CLI::App* carbon, const char* name, const char* family, const char* help) {
   auto* cmd = carbon->add_subcommand(name, help);
   auto path = std::make_shared<std::string>();
+  auto format = std::make_shared<Format>(Format::json);
   cmd->add_option("--input,-i", *path, "case JSON (a joule-carbon-testcase/1 document or its inputs object)")
       ->required();
-  cmd->callback([path, family, name] {
+  add_format_option(cmd, *format, rows_of(family).second);
+  cmd->callback([path, format, family, name] {
     std::string text;
-    if (!read_text(*path, text)) {
-      fmt::print(stderr, "joule: carbon {}: cannot read {}\n", name, *path);
-      std::exit(kExitInput);
-    }
+    const std::string context = std::string("carbon ") + name;
+    if (!read_file(*path, text, context)) std::exit(kExitInput);
+    if (!check_json(text, *path, context)) std::exit(kExitFailure);
     auto out = carbon::run_case_json(family, text);
-    if (!out) std::exit(report(out.error(), std::string("carbon ") + name));
-    fmt::print("{}\n", *out);
+    if (!out) std::exit(report(out.error(), context));
+    emit(*out, *format, rows_of(family).first);
   });
 }
 
@@ -65,10 +67,7 @@ void register_carbon(CLI::App& app) {
   verify->add_option("--log", *log, "registry log file")->required();
   verify->callback([log] {
     std::string text;
-    if (!read_text(*log, text)) {
-      fmt::print(stderr, "joule: carbon verify: cannot read {}\n", *log);
-      std::exit(kExitInput);
-    }
+    if (!read_file(*log, text, "carbon verify")) std::exit(kExitInput);
     auto n = carbon::verify_log(text);
     if (!n) std::exit(report(n.error(), "carbon verify"));
     fmt::print("{{\"ok\": true, \"entries\": {}}}\n", *n);

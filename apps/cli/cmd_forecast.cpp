@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "format.hpp"
 #include "joule/core/civil.hpp"
 #include "joule/forecast/anomaly.hpp"
 #include "joule/forecast/forecast.hpp"
@@ -147,7 +148,11 @@ void register_forecast(CLI::App& app) {
   static std::string input, output, model = "auto", quantiles = "0.1,0.5,0.9", regressors, periods;
   static std::size_t horizon = 0;
   static bool non_negative = false;
-  cmd->add_option("--input", input, "CSV file: timestamp,value")->required();
+  static Format format = Format::csv;
+  cmd->add_option("--input", input, "CSV file: timestamp,value[,value2,...] (every value column is a series)")->required();
+  add_format_option(cmd, format,
+                    "one row per forecast step: timestamp, [series,] mean, q<level>... (series when the input "
+                    "has several value columns)");
   cmd->add_option("--horizon", horizon, "steps to forecast")->required()->check(CLI::PositiveNumber);
   cmd->add_option("--model", model, "auto | snaive | ets | dshw | mstl | ridge | qreg")
       ->check(CLI::IsMember({"auto", "snaive", "ets", "dshw", "mstl", "ridge", "qreg"}));
@@ -165,7 +170,7 @@ void register_forecast(CLI::App& app) {
       std::exit(code);
     }
     auto y = to_series(*t, 0);
-    if (!y) std::exit(report(y.error(), "forecast"));
+    if (!y) std::exit(report(y.error(), "forecast: " + input));
     bool ok = true;
     auto levels = parse_list(quantiles, ok);
     if (!ok) std::exit(report(Error(Errc::invalid_argument, "--quantiles is not a list of numbers"), "forecast"));
@@ -207,27 +212,38 @@ void register_forecast(CLI::App& app) {
       xp = &x;
       fp = &fut;
     }
-    auto fc = forecast::fit_predict(*y, horizon, levels, o, xp, fp);
-    if (!fc) std::exit(report(fc.error(), "forecast"));
-    std::string out = "timestamp,mean";
-    std::vector<std::span<const double>> paths;
-    for (double l : levels) {
-      out += fmt::format(",q{}", l);
-      paths.push_back(*fc->quantile(l));
+    // One series per value column (a fleet in one file); the first column's grid is the reference.
+    OutputTable out;
+    const bool many = t->names.size() > 1;
+    Progress progress("forecast", t->names.size());
+    for (std::size_t col = 0; col < t->names.size(); ++col) {
+      auto yc = col == 0 ? std::move(y) : to_series(*t, col);
+      if (!yc) std::exit(report(yc.error(), "forecast: " + input + ": column '" + t->names[col] + "'"));
+      auto fc = forecast::fit_predict(*yc, horizon, levels, o, xp, fp);
+      if (!fc) std::exit(report(fc.error(), many ? "forecast: column '" + t->names[col] + "'" : "forecast"));
+      std::vector<std::span<const double>> paths;
+      for (double l : levels) paths.push_back(*fc->quantile(l));
+      for (std::size_t h = 0; h < fc->mean.size(); ++h) {
+        const std::size_t row = out.rows.size();
+        out.set(row, "timestamp", text_cell(format_time(fc->start_s + static_cast<std::int64_t>(h) * fc->step_s)));
+        if (many) out.set(row, "series", text_cell(t->names[col]));
+        out.set(row, "mean", Cell{fmt::format("{:.6g}", fc->mean[h])});
+        for (std::size_t k = 0; k < paths.size(); ++k)
+          out.set(row, fmt::format("q{}", levels[k]), Cell{fmt::format("{:.6g}", paths[k][h])});
+      }
+      progress.advance();
     }
-    out += "\n";
-    for (std::size_t h = 0; h < fc->mean.size(); ++h) {
-      out += format_time(fc->start_s + static_cast<std::int64_t>(h) * fc->step_s);
-      out += fmt::format(",{:.6g}", fc->mean[h]);
-      for (const auto& p : paths) out += fmt::format(",{:.6g}", p[h]);
-      out += "\n";
-    }
+    progress.finish();
     if (output.empty()) {
-      std::fputs(out.c_str(), stdout);
+      emit(out, format);
     } else {
-      std::ofstream of(output);
-      if (!of) std::exit(report(Error(Errc::io_error, "cannot write the output file"), "forecast"));
-      of << out;
+      std::FILE* of = std::fopen(output.c_str(), "w");
+      if (!of) {
+        fmt::print(stderr, "joule: forecast: cannot write '{}' (check the directory exists)\n", output);
+        std::exit(kExitInput);
+      }
+      emit(out, format, of);
+      std::fclose(of);
     }
   });
 
@@ -238,7 +254,9 @@ void register_forecast(CLI::App& app) {
   static std::string an_input;
   static bool cumulative = false;
   static std::size_t period = 0;
+  static Format an_format = Format::csv;
   an->add_option("--input", an_input, "CSV file: timestamp,value")->required();
+  add_format_option(an, an_format, "one row per anomaly: timestamp, index, score, kind");
   an->add_option("--period", period, "seasonal period in steps (default: a week, or a day for short series)");
   an->add_flag("--cumulative", cumulative, "the values are a cumulative register");
   an->callback([] {
@@ -255,9 +273,12 @@ void register_forecast(CLI::App& app) {
     o.cumulative = cumulative;
     auto a = forecast::detect_anomalies(*y, o);
     if (!a) std::exit(report(a.error(), "anomalies"));
-    std::fputs("timestamp,index,score,kind\n", stdout);
+    OutputTable out;
+    out.header = {"timestamp", "index", "score", "kind"};
     for (const auto& x : *a)
-      fmt::print("{},{},{:.4g},{}\n", format_time(x.time_s), x.index, x.score, forecast::anomaly_kind_name(x.kind));
+      out.rows.push_back({text_cell(format_time(x.time_s)), int_cell(static_cast<std::int64_t>(x.index)),
+                          Cell{fmt::format("{:.4g}", x.score)}, text_cell(std::string(forecast::anomaly_kind_name(x.kind)))});
+    emit(out, an_format);
   });
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "format.hpp"
 #include "joule/market/call_auction.hpp"
 #include "joule/market/workload.hpp"
 
@@ -23,6 +24,7 @@ struct MarketArgs {
   bool no_latency = false;
   std::string out;
   market::WorkloadParams gen{};
+  Format format = Format::json;
 };
 
 MarketArgs& args() {
@@ -32,20 +34,19 @@ MarketArgs& args() {
 
 int run_clear() {
   const MarketArgs& a = args();
-  std::ifstream f(a.input);
-  if (!f) {
-    fmt::print(stderr, "joule: market clear: cannot read {}\n", a.input);
-    return kExitInput;
-  }
-  std::stringstream ss;
-  ss << f.rdbuf();
-  auto c = market::parse_auction_case(ss.str());
+  std::string text;
+  if (!read_file(a.input, text, "market clear")) return kExitInput;
+  if (!check_json(text, a.input, "market clear")) return kExitFailure;
+  auto c = market::parse_auction_case(text);
   if (!c) return report(c.error(), "market clear");
   c->options.pricing = a.pricing == "pay-as-bid" ? market::Pricing::pay_as_bid : market::Pricing::uniform;
   auto r = market::clear_call_auction(c->orders, c->options);
   if (!r) return report(r.error(), "market clear");
   const std::string out = market::auction_result_json(*c, *r, 1);
-  fmt::print("{}\n", out);
+  TableSpec::Source fills{"/fills", "order"};
+  fills.per_member = true;
+  fills.value_name = "filled";
+  emit(out, a.format, TableSpec{{fills}});
   if (a.check) {
     if (c->expected_json.empty()) {
       fmt::print(stderr, "joule: market clear: --check given but the case has no \"expected\" block\n");
@@ -74,7 +75,7 @@ int run_replay() {
   ro.throughput_runs = a.runs;
   auto o = market::replay_workload(*recs, ro);
   if (!o) return report(o.error(), "market replay");
-  fmt::print("{}", market::workload_outcome_json(*o, true));
+  emit(market::workload_outcome_json(*o, true), a.format);
   return o->cancel_rejects == 0 && o->order_rejects == 0 && o->cancel_qty_mismatches == 0 ? kExitOk : kExitFailure;
 }
 
@@ -108,6 +109,7 @@ void register_market(CLI::App& app) {
   clear->add_option("--input", args().input, "case file (JSON)")->required();
   clear->add_option("--pricing", args().pricing, "uniform | pay-as-bid (the printed layout is the same)")
       ->check(CLI::IsMember({"uniform", "pay-as-bid"}));
+  add_format_option(clear, args().format, "one row per order (order, filled quantity)");
   clear->add_flag("--check", args().check, "exit 1 when the result differs from the case's expected block");
   clear->callback([] { std::exit(run_clear()); });
 
@@ -118,6 +120,7 @@ void register_market(CLI::App& app) {
       "  example: joule market replay --workload std1m.bin --runs 3");
   replay->add_option("--workload", args().workload, "stream file (.bin)")->required();
   replay->add_option("--runs", args().runs, "untimed passes; the fastest is reported")->check(CLI::Range(1, 100));
+  add_format_option(replay, args().format, "one row (the outcome's fields flattened)");
   replay->add_flag("--no-latency", args().no_latency, "skip the per-op latency pass");
   replay->callback([] { std::exit(run_replay()); });
 

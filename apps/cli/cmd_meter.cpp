@@ -1,7 +1,9 @@
 // `joule decode`: meter frames in, one JSON object per telegram out (schema joule-meter-expected/1).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "format.hpp"
 #include "joule/meter/decode.hpp"
 #include "joule/meter/drivers.hpp"
 
@@ -25,7 +28,26 @@ struct DecodeArgs {
   std::string driver;   // wM-Bus: auto | NAME | FILE.json
   bool describe = false;
   std::vector<std::string> files;
+  Format format = Format::json;
 };
+
+// A directory stands for its regular files (sorted), e.g. a fuzz corpus.
+std::vector<std::string> expand_dirs(const std::vector<std::string>& in) {
+  std::vector<std::string> out;
+  for (const auto& f : in) {
+    std::error_code ec;
+    if (f != "-" && std::filesystem::is_directory(f, ec)) {
+      std::vector<std::string> d;
+      for (const auto& e : std::filesystem::directory_iterator(f, ec))
+        if (e.is_regular_file(ec)) d.push_back(e.path().string());
+      std::sort(d.begin(), d.end());
+      out.insert(out.end(), d.begin(), d.end());
+    } else {
+      out.push_back(f);
+    }
+  }
+  return out;
+}
 
 bool read_input(const std::string& name, std::vector<std::uint8_t>& out) {
   if (name == "-") {
@@ -57,10 +79,15 @@ int run_decode(const DecodeArgs& a) {
     o.auth_key = *k;
   }
   int rc = kExitOk;
-  for (const auto& file : a.files) {
+  const auto files = expand_dirs(a.files);
+  Progress progress("decode", files.size());
+  OutputTable rows;  // csv/table: one row per reading
+  std::size_t telegram = 0;
+  for (const auto& file : files) {
+    progress.advance();
     std::vector<std::uint8_t> bytes;
     if (!read_input(file, bytes)) {
-      fmt::print(stderr, "joule: decode: cannot read '{}'\n", file);
+      fmt::print(stderr, "joule: decode: cannot read '{}' (check the path)\n", file);
       rc = kExitInput;
       continue;
     }
@@ -103,12 +130,21 @@ int run_decode(const DecodeArgs& a) {
       if (rc == kExitOk) rc = kExitFailure;
       continue;
     }
-    for (const auto& t : r->telegrams) std::fputs((meter::to_json(t) + "\n").c_str(), stdout);
+    for (const auto& t : r->telegrams) {
+      if (a.format == Format::json) {
+        std::fputs((meter::to_json(t) + "\n").c_str(), stdout);
+        continue;
+      }
+      append_rows(rows, meter::to_json(t), TableSpec{{{"/values"}}, {"raw"}, {}, {"protocol", "identifier"}},
+                  {{"file", text_cell(file)}, {"telegram", int_cell(static_cast<std::int64_t>(telegram++))}});
+    }
     for (const auto& e : r->errors) {
       report(e.error, fmt::format("{} (frame at byte {})", file, e.frame_offset));
       if (rc == kExitOk) rc = kExitFailure;
     }
   }
+  progress.finish();
+  if (a.format != Format::json) emit(rows, a.format);
   std::fflush(stdout);
   return rc;
 }
@@ -132,13 +168,16 @@ void register_meter(CLI::App& app) {
   cmd->add_option("--auth-key", args.auth_key_hex, "DLMS authentication key in hex (default: the Smarty P1 key)");
   cmd->add_flag("--hex", args.hex, "input files are hex text (whitespace, '_' and '|' ignored)");
   cmd->add_flag("--no-verify", args.no_verify, "do not check CRC/BCC (read frames known to carry a wrong one)");
+  add_format_option(cmd, args.format,
+                    "one row per reading (json: one object per telegram, JSON lines) "
+                    "with file, telegram, protocol, identifier, id, value, unit, timestamp, ...");
   cmd->add_flag("--strict", args.strict, "stop at the first frame that fails");
   cmd->add_option("--driver", args.driver,
                   "wM-Bus: apply a meter driver and print its named fields: auto (match by manufacturer,\n"
                   "version, medium), a built-in driver name, or a JSON driver file (one telegram per file)");
   cmd->add_flag("--describe", args.describe,
                 "wM-Bus: print every record with the selectors a driver uses (to write a driver)");
-  cmd->add_option("files", args.files, "input files ('-' = stdin)")->required();
+  cmd->add_option("files", args.files, "input files or directories of files ('-' = stdin)")->required();
   cmd->callback([] { std::exit(run_decode(args)); });
 }
 

@@ -9,12 +9,12 @@
 
 namespace joule::cli {
 
-/// Exit codes (documented in `joule --help` and docs/cli.md).
+/// Exit codes (documented in `joule --help` and docs/cli.md); every command uses only these.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailure = 1,    ///< the command ran and found a problem (decode error, infeasible, ...)
-  kExitUsage = 2,      ///< bad command line
-  kExitInput = 3,      ///< an input file could not be read
+  kExitFailure = 1,    ///< the input was read and a problem found (decode error, infeasible, bad JSON or field)
+  kExitUsage = 2,      ///< bad command line (unknown option, missing argument, value not allowed)
+  kExitInput = 3,      ///< a file could not be read or written (the message names the path)
 };
 
 /// Prints "joule: <code>: <message> (location)" to stderr and returns kExitFailure.

@@ -125,7 +125,7 @@ def test_docstrings_everywhere():
 
 
 def test_stubs_cover_the_extension():
-    stub = Path(joule.__file__).with_name("_joule.pyi")
+    stub = Path(joule.__file__).with_name("_joule") / "__init__.pyi"
     tree = ast.parse(stub.read_text())
     declared = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     public = {n for n in dir(joule._joule) if not n.startswith("__") and not isinstance(getattr(joule._joule, n), type(joule))}

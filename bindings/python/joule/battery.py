@@ -69,17 +69,63 @@ def _to_list(x: Any) -> List[float]:
 def optimize_case(case: Union[Mapping[str, Any], str]) -> Dict[str, Any]:
     """Solve a ``joule.battery.case/1`` case (a dict or its JSON text).
 
-    Returns the result dictionary ``{"objective", "breakdown", "schedule",
-    "certificate", "verification", "warnings", "stats"}``. Raises
-    :class:`joule.InvalidArgumentError` (field named) or
-    :class:`joule.InfeasibleError` (step and constraint named).
+    Parameters
+    ----------
+    case : dict or str
+        The case (docs/battery.md): ``dt_hours`` [h], ``series`` (prices in
+        currency/kWh, powers in kW), ``battery`` (kWh, kW, fractions), ``grid`` [kW].
+
+    Returns
+    -------
+    dict
+        ``{"objective", "breakdown", "schedule", "certificate", "verification",
+        "warnings", "stats"}``; money in the case's currency, energy in kWh, power in kW.
+
+    Raises
+    ------
+    joule.InvalidArgumentError
+        A field is missing or out of range (the field is named).
+    joule.InfeasibleError
+        No schedule meets the constraints (step and constraint named).
+
+    Examples
+    --------
+    >>> res = optimize_case(open("tests/data/battery/home_24h15_double_hump.json").read())
+    >>> res["verification"]["feasible"]
+    True
     """
     text = case if isinstance(case, str) else json.dumps(case)
     return json.loads(_native.optimize_json(text))
 
 
 def screen(case: Union[Mapping[str, Any], str]) -> List[Dict[str, Any]]:
-    """Infeasibility screens: a list of ``{step, constraint, amount, message}`` (empty = none found)."""
+    """Infeasibility screens: reasons a case cannot be solved, without solving it.
+
+    Parameters
+    ----------
+    case : dict or str
+        A ``joule.battery.case/1`` case (see :func:`optimize_case`).
+
+    Returns
+    -------
+    list of dict
+        ``{step, constraint, amount, message}`` per violation (amount in kW or kWh);
+        empty when no screen fires.
+
+    Raises
+    ------
+    joule.InvalidArgumentError
+        The case itself is malformed (the field is named).
+
+    Examples
+    --------
+    >>> screen({"schema": "joule.battery.case/1", "dt_hours": 1.0,
+    ...         "series": {"price_import": [0.3], "price_export": [0.1], "load_kw": [20.0]},
+    ...         "battery": {"capacity_kwh": 10, "soc_init": 0.5, "p_charge_max_kw": 5,
+    ...                     "p_discharge_max_kw": 5},
+    ...         "grid": {"import_max_kw": 5}})[0]["constraint"]
+    'load_not_met'
+    """
     text = case if isinstance(case, str) else json.dumps(case)
     return list(_native.screen_json(text))
 
@@ -95,20 +141,52 @@ def optimize(
 ) -> DispatchResult:
     """Exact optimal dispatch from a pandas DataFrame (or a dict of arrays).
 
-    Args:
-        series: columns price_import, price_export (currency/kWh, required),
-            load_kw, pv_kw (kW), emission_factor (kg/kWh), one row per step.
-        battery: capacity_kwh, soc_min, soc_max, soc_init (fractions),
-            p_charge_max_kw, p_discharge_max_kw, eta_charge, eta_discharge,
-            degradation_cost_per_kwh, terminal (``{"mode": "fixed", "soc": x}``, ...).
-        grid: import_max_kw, export_max_kw (kW); missing = unlimited.
-        dt_hours: step length(s) in hours; default: from a DatetimeIndex, else 1.
-        pv_curtailable: PV may be curtailed.
-        demand_charges: ``[{"price_per_kw", "start", "end", "prior_peak_kw"}]``.
-        carbon: ``{"price_per_kg", "credit_exports"}``.
+    Parameters
+    ----------
+    series : DataFrame or dict of arrays
+        One row per step: price_import, price_export (currency/kWh, required),
+        load_kw, pv_kw (kW), emission_factor (kg/kWh).
+    battery : dict
+        capacity_kwh [kWh]; soc_min, soc_max, soc_init (fractions of capacity);
+        p_charge_max_kw, p_discharge_max_kw [kW]; eta_charge, eta_discharge;
+        degradation_cost_per_kwh [currency/kWh]; terminal (``{"mode": "fixed", "soc": x}``, ...).
+    grid : dict, optional
+        import_max_kw, export_max_kw [kW]; missing = unlimited.
+    dt_hours : float or sequence of float, optional
+        Step length(s) [h]; default: from a DatetimeIndex, else 1.
+    pv_curtailable : bool
+        PV may be curtailed.
+    demand_charges : list of dict, optional
+        ``[{"price_per_kw", "start", "end", "prior_peak_kw"}]`` (currency/kW, step indices, kW).
+    carbon : dict, optional
+        ``{"price_per_kg", "credit_exports"}`` (currency/kgCO2e).
 
-    Returns:
-        :class:`DispatchResult` with the schedule as a DataFrame on the input's index.
+    Returns
+    -------
+    DispatchResult
+        Objective and breakdown (currency), the schedule as a DataFrame on the input's
+        index (kW, kWh), certificate and verification.
+
+    Raises
+    ------
+    ValueError
+        price_import or price_export is missing.
+    joule.InvalidArgumentError
+        A battery or grid field is out of range (the field is named).
+    joule.InfeasibleError
+        No schedule meets the constraints (step and constraint named).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> idx = pd.date_range("2025-01-01", periods=4, freq="15min", tz="UTC")
+    >>> prices = pd.DataFrame({"price_import": [0.1, 0.1, 0.4, 0.4],
+    ...                        "price_export": [0.05, 0.05, 0.35, 0.35]}, index=idx)
+    >>> res = optimize(prices, battery=dict(capacity_kwh=10, soc_init=0.5,
+    ...                p_charge_max_kw=5, p_discharge_max_kw=5),
+    ...                grid=dict(import_max_kw=10, export_max_kw=10))
+    >>> round(res.objective, 4)
+    -1.0
     """
     import pandas as pd
 
@@ -173,13 +251,23 @@ def optimize(
 def plot(result: DispatchResult, prices: Any = None, ax: Any = None) -> Any:
     """Plot state of charge, battery power and prices (matplotlib).
 
-    Args:
-        result: from :func:`optimize`.
-        prices: optional Series/array of import prices to draw on a twin axis.
-        ax: a sequence of two matplotlib axes; default: a new figure.
+    Parameters
+    ----------
+    result : DispatchResult
+        From :func:`optimize`.
+    prices : Series or array, optional
+        Import prices [currency/kWh] drawn on a twin axis.
+    ax : sequence of two matplotlib axes, optional
+        Default: a new figure.
 
-    Returns:
-        The matplotlib Figure.
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Stored energy [kWh] on top, battery power [kW] below.
+
+    Examples
+    --------
+    >>> fig = plot(optimize(prices, battery=dict(capacity_kwh=10)), prices["price_import"])
     """
     import matplotlib.pyplot as plt
 
