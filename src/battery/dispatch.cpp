@@ -207,6 +207,9 @@ struct DpOutput {
   std::size_t max_pieces = 0;
   std::size_t infeasible_step = 0;
   bool initial_unreachable = false;
+  bool want_values = false;  ///< input: also return every V_t (Bellman certificate)
+  std::vector<double> value_x, value_v;
+  std::vector<std::size_t> value_off;
 };
 
 /// A convex PWL function in slope form: value v0 at x0, then segments of
@@ -598,6 +601,18 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   }
   out.objective = obj;
   if (!want_schedule) return true;
+  if (out.want_values && !out.nonconvex_steps.empty()) {
+    out.value_x.assign(V.x.begin(), V.x.end());
+    out.value_v.assign(V.v.begin(), V.v.end());
+    out.value_off.assign(1, 0);
+    for (std::size_t t = 1; t <= T; ++t) {
+      out.value_off.push_back(out.value_x.size());
+      arena.get_pwl(t, tmp);
+      out.value_x.insert(out.value_x.end(), tmp.x.begin(), tmp.x.end());
+      out.value_v.insert(out.value_v.end(), tmp.v.begin(), tmp.v.end());
+    }
+    out.value_off.push_back(out.value_x.size());
+  }
   // forward pass: at each step pick the energy change minimising stage cost + cost-to-go
   auto& s = out.schedule;
   s.grid_import_kw.assign(T, 0);
@@ -1041,6 +1056,210 @@ Certificate make_certificate(const Problem& p, const Prepared& q, const Schedule
 
 // ---------------------------------------------------------------- verifier
 
+namespace {
+
+// Lagrangian bound of the LP relaxation (SPEC §4.2 duals): every variable is
+// boxed, so LB(pi, w, nu) = const + sum_j min(l_j r_j, u_j r_j) for ANY multipliers.
+double lp_bound(const Problem& p, const Prepared& q, const Certificate& c) {
+  const std::size_t T = q.T;
+  if (c.pi.size() != T || c.w.size() != T || c.demand_nu.size() != p.demand_charges.size()) return -kInf;
+  auto term = [](double r, double lo, double hi) {
+    if (r == 0) return 0.0;
+    const double bnd2 = r > 0 ? lo : hi;
+    if (!std::isfinite(bnd2)) return -kInf;
+    return r * bnd2;
+  };
+  double lb = -c.w[0] * q.e0;
+  std::vector<double> nu_t(T, 0.0);
+  for (std::size_t k = 0; k < p.demand_charges.size(); ++k) {
+    const auto& dw = p.demand_charges[k];
+    double sum = 0;
+    if (c.demand_nu[k].size() != dw.end - dw.start) return -kInf;
+    for (std::size_t t = dw.start; t < dw.end; ++t) {
+      const double nu = std::max(0.0, c.demand_nu[k][t - dw.start]);  // inequality row: nu >= 0
+      nu_t[t] += nu;
+      sum += nu;
+    }
+    // peak variable P_k in [prior, max(prior, import_max)]: P above the import limit is never useful
+    lb += term(dw.price_per_kw - sum, dw.prior_peak_kw, std::max(dw.prior_peak_kw, p.grid.import_max_kw));
+  }
+  for (std::size_t t = 0; t < T; ++t) {
+    const double dt = q.dt[t], pi = c.pi[t], w = c.w[t];
+    lb += dt * pi * q.net[t];
+    lb += term(dt * (q.pimp[t] - pi) + nu_t[t], 0, p.grid.import_max_kw);
+    lb += term(dt * (-q.pexp[t] + pi), 0, q.ge);
+    lb += term(dt * pi, 0, q.curt_max[t]);
+    lb += term(dt * (q.cdeg + pi - q.eta_c * w), 0, q.pch);
+    lb += term(dt * (q.cdeg - pi + w / q.eta_d), 0, q.pdis);
+    if (t + 1 < T) lb += term(w - c.w[t + 1], q.elo, q.ehi);
+    else lb += term(w - q.vT, q.tlo, q.thi);
+  }
+  return lb;
+}
+
+/// One branch of the canonical stage cost for the Bellman check, rebuilt here
+/// from the problem data alone (not from the solver's stage()): one battery
+/// direction (complementarity) and one grid direction (import-only or
+/// export-only; with p_exp <= p_imp their minimum equals the netted cost,
+/// SPEC §4.1). Linear between consecutive entries of `d`.
+struct CheckBranch {
+  std::array<double, 10> d{}, h{};
+  int n = 0;
+};
+
+bool check_branch(const Prepared& q, std::size_t t, bool charge, bool import, CheckBranch& br) {
+  const double dt = q.dt[t], N = q.net[t], C = q.curt_max[t];
+  const double gi = q.gi[t], ge = q.ge, pi = q.pimp[t], pe = q.pexp[t];
+  // battery power p >= 0 in the chosen direction; bus requirement x = N + p (charge) or N - p
+  const double pmax = charge ? q.pch : q.pdis;
+  // grid feasibility of x: import-only x in [-C, gi], export-only x in [-(ge + C), 0]
+  const double xlo = import ? -C : -(ge + C), xhi = import ? gi : 0.0;
+  double plo, phi;
+  if (charge) {
+    plo = std::max(0.0, xlo - N);
+    phi = std::min(pmax, xhi - N);
+  } else {
+    plo = std::max(0.0, N - xhi);
+    phi = std::min(pmax, N - xlo);
+  }
+  if (plo > phi + 1e-12 * (1.0 + std::fabs(phi))) return false;
+  phi = std::max(plo, phi);
+  auto cost = [&](double pw) {  // currency over the step, cheapest grid flows for this x
+    const double x = charge ? N + pw : N - pw;
+    double g;
+    if (import) {
+      const double imp = pi >= 0 ? std::max(0.0, x) : std::min(gi, x + C);
+      g = pi * imp;
+    } else {
+      const double ex = pe >= 0 ? std::min(ge, -x) : std::max(0.0, -x - C);
+      g = -pe * ex;
+    }
+    return dt * (q.cdeg * pw + g);
+  };
+  auto to_d = [&](double pw) { return charge ? q.eta_c * pw * dt : -pw * dt / q.eta_d; };
+  // kinks of the grid cost in x, as battery powers; plus the ends
+  std::array<double, 8> pws{};
+  int m = 0;
+  pws[m++] = plo;
+  pws[m++] = phi;
+  const double xk[] = {0.0, gi - C, -ge, -C};
+  for (double x : xk) {
+    const double pw = charge ? x - N : N - x;
+    if (pw > plo && pw < phi) pws[m++] = pw;
+  }
+  std::sort(pws.begin(), pws.begin() + m);
+  br.n = 0;
+  for (int i = 0; i < m; ++i) {
+    const double D = to_d(pws[i]);
+    br.d[br.n] = D;
+    br.h[br.n++] = cost(pws[i]);
+  }
+  if (!charge) {  // increasing D
+    std::reverse(br.d.begin(), br.d.begin() + br.n);
+    std::reverse(br.h.begin(), br.h.begin() + br.n);
+  }
+  return true;
+}
+
+/// Bellman bound: V_0(e_0) - sum_t delta_t where delta_t is the largest
+/// violation of V_t(e) <= h_t(D) + V_{t+1}(e + D) (then V_t - sum_{s>=t} delta_s
+/// satisfies the inequality exactly and is a lower bound of the cost-to-go by
+/// induction). The difference of the two sides is piecewise linear on the
+/// arrangement of the lines e = breakpoint of V_t, D = kink of h_t and
+/// e + D = breakpoint of V_{t+1}, so its minimum over the feasible polygon is
+/// at a vertex of that arrangement; every vertex is examined. -inf if absent
+/// or malformed, or if V_t is +inf where a feasible change reaches V_{t+1}.
+double bellman_bound(const Prepared& q, const Certificate& c) {
+  const std::size_t T = q.T;
+  const auto& off = c.value_offset;
+  if (off.size() != T + 2 || c.value_e_kwh.size() != c.value_cost.size() || off.back() != c.value_e_kwh.size())
+    return -kInf;
+  for (std::size_t t = 0; t <= T; ++t) {
+    if (off[t + 1] <= off[t]) return -kInf;
+    for (std::size_t i = off[t]; i < off[t + 1]; ++i) {
+      if (!std::isfinite(c.value_e_kwh[i]) || !std::isfinite(c.value_cost[i])) return -kInf;
+      if (i > off[t] && !(c.value_e_kwh[i] > c.value_e_kwh[i - 1])) return -kInf;
+    }
+  }
+  const double* X = c.value_e_kwh.data();
+  const double* Y = c.value_cost.data();
+  const double eps = 1e-9 * std::max(1.0, q.ehi);
+  auto ev = [&](std::size_t t, double e) { return detail::eval(X + off[t], Y + off[t], off[t + 1] - off[t], e, eps); };
+  double total = 0;
+  {  // terminal: V_T <= -vT e on [tlo, thi], defined there
+    const std::size_t a = off[T], n = off[T + 1] - a;
+    if (X[a] > q.tlo + eps || X[a + n - 1] < q.thi - eps) return -kInf;
+    double d = std::max(ev(T, q.tlo) + q.vT * q.tlo, ev(T, q.thi) + q.vT * q.thi);
+    for (std::size_t i = a; i < a + n; ++i)
+      if (X[i] >= q.tlo && X[i] <= q.thi) d = std::max(d, Y[i] + q.vT * X[i]);
+    total += std::max(0.0, d);
+  }
+  for (std::size_t t = 0; t < T; ++t) {
+    const std::size_t a0 = off[t], n0 = off[t + 1] - a0, a1 = off[t + 1], n1 = off[t + 2] - a1;
+    const double* x = X + a0;  // V_t
+    const double* vx = Y + a0;
+    const double* y = X + a1;  // V_{t+1}
+    const double* vy = Y + a1;
+    double worst = 0;  // most negative h + V_{t+1} - V_t seen
+    for (int dir = 0; dir < 2; ++dir)
+      for (int grid = 0; grid < 2; ++grid) {
+        CheckBranch br;
+        if (!check_branch(q, t, dir == 0, grid == 0, br)) continue;
+        const double dlo = br.d[0], dhi = br.d[br.n - 1];
+        // energy levels from which this branch reaches V_{t+1}'s domain, inside the band
+        const double elo = std::max(q.elo, y[0] - dhi), ehi = std::min(q.ehi, y[n1 - 1] - dlo);
+        if (elo > ehi + eps) continue;
+        if (elo < x[0] - eps || ehi > x[n0 - 1] + eps) return -kInf;  // V_t = +inf where a move is feasible
+        auto f = [&](double e, double D, double hD) {
+          const double r = hD + ev(t + 1, e + D) - ev(t, std::clamp(e, x[0], x[n0 - 1]));
+          if (r < worst) worst = r;
+        };
+        // vertices (e = x_j, D = d_k) and (D = d_k, e + D = y_i)
+        for (int k = 0; k < br.n; ++k) {
+          const double D = br.d[k];
+          for (std::size_t j = 0; j < n0; ++j)
+            if (x[j] >= elo - eps && x[j] <= ehi + eps && x[j] + D >= y[0] - eps && x[j] + D <= y[n1 - 1] + eps)
+              f(x[j], D, br.h[k]);
+          for (std::size_t i = 0; i < n1; ++i) {
+            const double e = y[i] - D;
+            if (e >= elo - eps && e <= ehi + eps) f(e, D, br.h[k]);
+          }
+          for (double e : {elo, ehi}) f(e, D, br.h[k]);
+        }
+        // vertices (e = x_j, e + D = y_i) with D strictly inside a linear piece
+        // (d_k, d_{k+1}) of h: min over the window of vy_i + a y_i by a monotone deque
+        for (int k = 0; k + 1 < br.n; ++k) {
+          const double w = br.d[k + 1] - br.d[k];
+          if (w <= 0) continue;
+          const double sl = (br.h[k + 1] - br.h[k]) / w;
+          std::vector<std::size_t> dq;
+          std::size_t head = 0, next = 0;
+          for (std::size_t j = 0; j < n0; ++j) {
+            if (x[j] < elo - eps || x[j] > ehi + eps) continue;
+            const double ya = x[j] + br.d[k], yb = x[j] + br.d[k + 1];
+            while (next < n1 && y[next] < yb) {
+              const double g = vy[next] + sl * y[next];
+              while (dq.size() > head && vy[dq.back()] + sl * y[dq.back()] >= g) dq.pop_back();
+              dq.push_back(next++);
+            }
+            while (head < dq.size() && y[dq[head]] <= ya) ++head;
+            if (head < dq.size()) {
+              const std::size_t i = dq[head];
+              const double r = br.h[k] + sl * (y[i] - x[j] - br.d[k]) + vy[i] - vx[j];
+              if (r < worst) worst = r;
+            }
+          }
+        }
+      }
+    total += -worst;
+  }
+  const double v0 = ev(0, q.e0);
+  if (!std::isfinite(v0)) return -kInf;
+  return v0 - total;
+}
+
+}  // namespace
+
 Verification verify(const Problem& p, const Schedule& s, const Certificate& c, const VerifyOptions& o) {
   Verification v;
   if (!validate(p)) {
@@ -1078,51 +1297,12 @@ Verification verify(const Problem& p, const Schedule& s, const Certificate& c, c
   else if (soc > o.energy_abs_kwh) v.reason = "state of charge leaves its band or misses the terminal condition";
   else if (sim > o.power_abs_kw) v.reason = "charges and discharges (or imports and exports) at the same time";
   v.feasible = v.reason.empty();
-  // Lagrangian bound of the LP relaxation (SPEC §4.2 duals): every variable is
-  // boxed, so LB(pi, w, nu) = const + sum_j min(l_j r_j, u_j r_j) for ANY multipliers.
-  if (c.pi.size() != T || c.w.size() != T || c.demand_nu.size() != p.demand_charges.size()) {
-    v.lower_bound = -kInf;
-    v.gap = kInf;
-    if (v.reason.empty()) v.reason = "certificate has the wrong size";
-    return v;
-  }
-  auto term = [](double r, double lo, double hi) {
-    if (r == 0) return 0.0;
-    const double bnd2 = r > 0 ? lo : hi;
-    if (!std::isfinite(bnd2)) return -kInf;
-    return r * bnd2;
-  };
-  double lb = -c.w[0] * q.e0;
-  std::vector<double> nu_t(T, 0.0);
-  for (std::size_t k = 0; k < p.demand_charges.size(); ++k) {
-    const auto& dw = p.demand_charges[k];
-    double sum = 0;
-    if (c.demand_nu[k].size() != dw.end - dw.start) {
-      v.lower_bound = -kInf;
-      v.gap = kInf;
-      return v;
-    }
-    for (std::size_t t = dw.start; t < dw.end; ++t) {
-      const double nu = std::max(0.0, c.demand_nu[k][t - dw.start]);  // inequality row: nu >= 0
-      nu_t[t] += nu;
-      sum += nu;
-    }
-    // peak variable P_k in [prior, max(prior, import_max)]: P above the import limit is never useful
-    lb += term(dw.price_per_kw - sum, dw.prior_peak_kw, std::max(dw.prior_peak_kw, p.grid.import_max_kw));
-  }
-  for (std::size_t t = 0; t < T; ++t) {
-    const double dt = q.dt[t], pi = c.pi[t], w = c.w[t];
-    lb += dt * pi * q.net[t];
-    lb += term(dt * (q.pimp[t] - pi) + nu_t[t], 0, p.grid.import_max_kw);
-    lb += term(dt * (-q.pexp[t] + pi), 0, q.ge);
-    lb += term(dt * pi, 0, q.curt_max[t]);
-    lb += term(dt * (q.cdeg + pi - q.eta_c * w), 0, q.pch);
-    lb += term(dt * (q.cdeg - pi + w / q.eta_d), 0, q.pdis);
-    if (t + 1 < T) lb += term(w - c.w[t + 1], q.elo, q.ehi);
-    else lb += term(w - q.vT, q.tlo, q.thi);
-  }
-  v.lower_bound = lb;
-  v.gap = v.objective - lb;
+  v.lp_bound = lp_bound(p, q, c);
+  v.bellman_bound = bellman_bound(q, c);
+  v.lower_bound = std::max(v.lp_bound, v.bellman_bound);
+  if (v.lower_bound == -kInf && v.reason.empty() && (c.pi.size() != T || c.w.size() != T))
+    v.reason = "certificate has the wrong size";
+  v.gap = v.objective - v.lower_bound;
   v.proven_optimal = v.feasible && v.gap <= o.gap_rel * std::max(1.0, std::fabs(v.objective));
   if (v.feasible && v.gap < -o.gap_rel * std::max(1.0, std::fabs(v.objective)) - 1e-6) {
     v.feasible = false;
@@ -1257,8 +1437,13 @@ Result<Solution> solve(const Problem& p, const SolveOptions& o) {
       if (before - best <= 1e-12 * std::max(1.0, std::fabs(best))) break;
     }
   }
+  // non-convex stages: the LP duals cannot close the gap (the relaxation is
+  // below the canonical optimum), so the cost-to-go functions go into the
+  // certificate (Bellman certificate, checked by verify())
+  d.want_values = K == 0;
   const double f = total(true);
   if (!std::isfinite(f)) return fail(infeasible_error(p, d));
+  if (d.nonconvex_steps.empty()) d.want_values = false;
   sol.schedule = std::move(d.schedule);
   sol.nonconvex_steps = d.nonconvex_steps;
   sol.max_pieces = d.max_pieces;
@@ -1273,11 +1458,19 @@ Result<Solution> solve(const Problem& p, const SolveOptions& o) {
   sol.breakdown = evaluate(p, s, &sol.objective);
   q.gi = gi0;
   sol.certificate = make_certificate(p, q, s);
+  if (d.want_values) {
+    sol.certificate.value_e_kwh = std::move(d.value_x);
+    sol.certificate.value_cost = std::move(d.value_v);
+    sol.certificate.value_offset = std::move(d.value_off);
+  }
   sol.pi = sol.certificate.pi;
   sol.w = sol.certificate.w;
   const Verification v = verify(p, s, sol.certificate);
   sol.lower_bound = v.lower_bound;
-  sol.complementarity = v.proven_optimal ? Complementarity::exact : Complementarity::nonconvex_dp;
+  // exact: the LP duals alone close the gap, so the LP relaxation has the same optimum
+  sol.complementarity = v.feasible && v.objective - v.lp_bound <= 1e-6 * std::max(1.0, std::fabs(v.objective))
+                            ? Complementarity::exact
+                            : Complementarity::nonconvex_dp;
   return sol;
 }
 
