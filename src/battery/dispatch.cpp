@@ -1437,13 +1437,8 @@ Result<Solution> solve(const Problem& p, const SolveOptions& o) {
       if (before - best <= 1e-12 * std::max(1.0, std::fabs(best))) break;
     }
   }
-  // non-convex stages: the LP duals cannot close the gap (the relaxation is
-  // below the canonical optimum), so the cost-to-go functions go into the
-  // certificate (Bellman certificate, checked by verify())
-  d.want_values = K == 0;
   const double f = total(true);
   if (!std::isfinite(f)) return fail(infeasible_error(p, d));
-  if (d.nonconvex_steps.empty()) d.want_values = false;
   sol.schedule = std::move(d.schedule);
   sol.nonconvex_steps = d.nonconvex_steps;
   sol.max_pieces = d.max_pieces;
@@ -1458,14 +1453,23 @@ Result<Solution> solve(const Problem& p, const SolveOptions& o) {
   sol.breakdown = evaluate(p, s, &sol.objective);
   q.gi = gi0;
   sol.certificate = make_certificate(p, q, s);
-  if (d.want_values) {
-    sol.certificate.value_e_kwh = std::move(d.value_x);
-    sol.certificate.value_cost = std::move(d.value_v);
-    sol.certificate.value_offset = std::move(d.value_off);
-  }
   sol.pi = sol.certificate.pi;
   sol.w = sol.certificate.w;
-  const Verification v = verify(p, s, sol.certificate);
+  Verification v = verify(p, s, sol.certificate);
+  if (!v.proven_optimal && K == 0 && !d.nonconvex_steps.empty()) {
+    // non-convex stages where the LP duals cannot close the gap (the
+    // relaxation is below the canonical optimum): the DP's own cost-to-go
+    // functions go into the certificate (Bellman certificate, checked by verify())
+    DpOutput dv;
+    dv.want_values = true;
+    ++sol.dp_passes;
+    if (run_dp(q, true, dv) && !dv.value_off.empty()) {
+      sol.certificate.value_e_kwh = std::move(dv.value_x);
+      sol.certificate.value_cost = std::move(dv.value_v);
+      sol.certificate.value_offset = std::move(dv.value_off);
+      v = verify(p, s, sol.certificate);
+    }
+  }
   sol.lower_bound = v.lower_bound;
   // exact: the LP duals alone close the gap, so the LP relaxation has the same optimum
   sol.complementarity = v.feasible && v.objective - v.lp_bound <= 1e-6 * std::max(1.0, std::fabs(v.objective))

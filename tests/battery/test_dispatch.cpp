@@ -138,9 +138,20 @@ TEST_CASE("value report and MPC backtest") {
   CHECK(bt2->regret >= -1e-6);
   CHECK(bt2->cost_spread.size() == prob->steps());
   CHECK(bt2->cost_spread[0] > 0);
+  CHECK(bt2->candidate_solves > 0);  // the robust first step scored candidates in every scenario
   const auto v = jb::verify(*prob, bt2->realised, sol->certificate);
   CHECK(v.max_bound_violation <= 1e-6);
   CHECK(v.max_balance_violation_kw <= 1e-6);
+  // the most-likely-scenario policy: no candidate scoring, also within limits
+  o.policy = jb::ScenarioPolicy::most_likely;
+  auto bt3 = jb::mpc_backtest(*prob, fc, o);
+  REQUIRE(bt3);
+  CHECK(bt3->candidate_solves == 0);
+  CHECK(bt3->regret >= -1e-6);
+  const auto v3 = jb::verify(*prob, bt3->realised, sol->certificate);
+  CHECK(v3.max_bound_violation <= 1e-6);
+  MESSAGE("MPC realised cost: min expected cost " << bt2->realised_cost << ", most likely " << bt3->realised_cost
+                                                  << ", perfect foresight " << bt2->perfect_foresight_cost);
 }
 
 TEST_CASE("Bellman certificate closes the gap on random non-convex cases") {
