@@ -120,7 +120,8 @@ int grid_branches(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& o
     if (with_exp && ge > 0) g.seg[g.n++] = {pe, ge, Kind::exp};
     if (C > 0) g.seg[g.n++] = {0.0, C, Kind::cur};
     if (with_imp && gi > 0) g.seg[g.n++] = {pi, gi, Kind::imp};
-    std::sort(g.seg.begin(), g.seg.begin() + g.n, [](const Seg& a, const Seg& b) { return a.slope < b.slope; });
+    for (int i = 1; i < g.n; ++i)  // at most three: insertion sort by slope
+      for (int j = i; j > 0 && g.seg[j].slope < g.seg[j - 1].slope; --j) std::swap(g.seg[j], g.seg[j - 1]);
   };
   if (pe <= pi) {
     make(true, true, out[0]);
@@ -206,33 +207,343 @@ struct DpOutput {
   std::size_t max_pieces = 0;
   std::size_t infeasible_step = 0;
   bool initial_unreachable = false;
+  bool want_values = false;  ///< input: also return every V_t (Bellman certificate)
+  std::vector<double> value_x, value_v;
+  std::vector<std::size_t> value_off;
 };
+
+/// A convex PWL function in slope form: value v0 at x0, then segments of
+/// non-decreasing slope s[i] and length l[i] for i in [b, n). This is the
+/// representation of the slope-sequence DP (SPEC §5): the infimal convolution
+/// with a convex stage cost is a merge of two sorted slope sequences, and the
+/// clip to the SoC band only moves the two ends, so a step costs one linear
+/// pass over the segments without divisions or allocations (buffers are reused).
+struct Slopes {
+  double x0 = 0, v0 = 0;
+  std::vector<double> s, l;
+  std::size_t b = 0, n = 0;
+  std::size_t size() const noexcept { return n - b; }
+  void reserve(std::size_t m) {
+    if (s.size() < m) {
+      s.resize(2 * m);
+      l.resize(2 * m);
+    }
+  }
+};
+
+/// Segments of phi(z) = h(-z) for a convex stage branch h given by points.
+/// At most 7 segments (compose() yields at most 5 points per direction).
+struct PhiSegs {
+  double x0 = 0, v0 = 0;
+  std::array<double, 12> s{}, l{};
+  int m = 0;
+};
+
+void phi_of(const Pwl& h, PhiSegs& p) {
+  const std::size_t k = h.size();
+  p.x0 = -h.x[k - 1];
+  p.v0 = h.v[k - 1];
+  p.m = 0;
+  for (std::size_t j = k - 1; j-- > 0;) {  // h segment j, traversed right to left
+    const double len = h.x[j + 1] - h.x[j];
+    if (len <= 0) continue;
+    p.s[p.m] = -(h.v[j + 1] - h.v[j]) / len;
+    p.l[p.m++] = len;
+  }
+}
+
+/// W = (V box phi) clipped to [lo, hi]; collinear neighbours are fused and
+/// segments shorter than eps folded into a neighbour (the Pwl path's simplify()).
+/// False if the result is empty (no feasible energy level in the band).
+bool merge_clip(const Slopes& V, const PhiSegs& p, double lo, double hi, double eps, Slopes& W) {
+  W.reserve(V.size() + static_cast<std::size_t>(p.m) + 2);
+  double* __restrict ws = W.s.data();
+  double* __restrict wl = W.l.data();
+  const double* vs = V.s.data();
+  const double* vl = V.l.data();
+  std::size_t i = V.b, k = 0;
+  const std::size_t ni = V.n;
+  int j = 0;
+  double total = 0;
+  auto push = [&](double s, double l) {
+    total += l;
+    if (k > 0 && std::fabs(s - ws[k - 1]) <= 1e-13 * (1.0 + std::fabs(s) + std::fabs(ws[k - 1]))) {
+      wl[k - 1] += l;
+      return;
+    }
+    ws[k] = s;
+    wl[k++] = l;
+  };
+  // V's own neighbours are already fused, so runs of V are copied as blocks
+  // and the collinearity test runs only where a stage segment joins them
+  for (; j < p.m; ++j) {
+    std::size_t r = i;
+    while (r < ni && vs[r] <= p.s[j]) ++r;
+    if (r > i) {
+      push(vs[i], vl[i]);
+      for (std::size_t u = i + 1; u < r; ++u) {
+        ws[k] = vs[u];
+        wl[k++] = vl[u];
+        total += vl[u];
+      }
+      i = r;
+    }
+    push(p.s[j], p.l[j]);
+  }
+  if (i < ni) {
+    push(vs[i], vl[i]);
+    for (std::size_t u = i + 1; u < ni; ++u) {
+      ws[k] = vs[u];
+      wl[k++] = vl[u];
+      total += vl[u];
+    }
+  }
+  double x0 = V.x0 + p.x0, v0 = V.v0 + p.v0;
+  const double x1 = x0 + total;
+  if (x0 > hi + eps || x1 < lo - eps || lo > hi + eps) return false;
+  std::size_t b = 0;
+  if (x0 < lo) {  // drop what lies below the band
+    double cut = lo - x0;
+    while (b < k && wl[b] <= cut) {
+      v0 += ws[b] * wl[b];
+      cut -= wl[b];
+      ++b;
+    }
+    if (b < k) {
+      v0 += ws[b] * cut;
+      wl[b] -= cut;
+    }
+    x0 = lo;
+  }
+  if (x1 > hi) {  // and above it
+    double cut = x1 - std::max(hi, x0);
+    while (k > b && wl[k - 1] <= cut) {
+      cut -= wl[k - 1];
+      --k;
+    }
+    if (k > b) wl[k - 1] -= cut;
+  }
+  // fold segments shorter than eps into their right neighbour (the last into its left one)
+  std::size_t o = b;
+  for (std::size_t r = b; r < k; ++r) {
+    if (wl[r] <= eps) {
+      if (r + 1 < k) {
+        wl[r + 1] += wl[r];
+        continue;
+      }
+      if (o > b) {
+        wl[o - 1] += wl[r];
+        continue;
+      }
+      if (wl[r] <= 0) continue;
+    }
+    ws[o] = ws[r];
+    wl[o++] = wl[r];
+  }
+  W.x0 = x0;
+  W.v0 = v0;
+  W.b = b;
+  W.n = o;
+  if (o == b + 1 && wl[b] <= eps) W.n = b;  // a single point
+  return true;
+}
+
+void slopes_to_pwl(const Slopes& f, Pwl& out) {
+  out.clear();
+  double x = f.x0, v = f.v0;
+  out.push(x, v);
+  for (std::size_t i = f.b; i < f.n; ++i) {
+    x += f.l[i];
+    v += f.s[i] * f.l[i];
+    out.push(x, v);
+  }
+}
+
+void pwl_to_slopes(const Pwl& f, Slopes& out) {
+  out.reserve(f.size() + 2);
+  out.x0 = f.x[0];
+  out.v0 = f.v[0];
+  out.b = 0;
+  std::size_t k = 0;
+  for (std::size_t i = 0; i + 1 < f.size(); ++i) {
+    const double len = f.x[i + 1] - f.x[i];
+    if (len <= 0) continue;
+    out.s[k] = (f.v[i + 1] - f.v[i]) / len;
+    out.l[k++] = len;
+  }
+  out.n = k;
+}
+
+/// The cost-to-go of every step kept for the forward pass: slope form where it
+/// is convex (most steps), breakpoints elsewhere.
+struct Arena {
+  std::vector<double> a, c;  ///< (slope, length) or (x, v) pairs
+  std::vector<std::size_t> off, cnt;
+  std::vector<double> x0, v0;
+  std::vector<std::uint8_t> convex;
+  void init(std::size_t T) {
+    off.assign(T + 1, 0);
+    cnt.assign(T + 1, 0);
+    x0.assign(T + 1, 0);
+    v0.assign(T + 1, 0);
+    convex.assign(T + 1, 0);
+    a.clear();
+    c.clear();
+    a.reserve(T * 16);
+    c.reserve(T * 16);
+  }
+  void put(std::size_t t, const Slopes& f) {
+    off[t] = a.size();
+    cnt[t] = f.size();
+    x0[t] = f.x0;
+    v0[t] = f.v0;
+    convex[t] = 1;
+    // slopes, and the end position of each segment (binary search in the forward pass)
+    a.insert(a.end(), f.s.begin() + static_cast<std::ptrdiff_t>(f.b), f.s.begin() + static_cast<std::ptrdiff_t>(f.n));
+    const std::size_t o = c.size();
+    c.resize(o + f.size());
+    double x = f.x0;
+    for (std::size_t i = f.b; i < f.n; ++i) {
+      x += f.l[i];
+      c[o + i - f.b] = x;
+    }
+  }
+  void put(std::size_t t, const Pwl& f) {
+    off[t] = a.size();
+    cnt[t] = f.size();
+    convex[t] = 0;
+    a.insert(a.end(), f.x.begin(), f.x.end());
+    c.insert(c.end(), f.v.begin(), f.v.end());
+  }
+  void get_pwl(std::size_t t, Pwl& out) const {
+    out.clear();
+    const double* pa = a.data() + off[t];
+    const double* pc = c.data() + off[t];
+    if (!convex[t]) {
+      for (std::size_t i = 0; i < cnt[t]; ++i) out.push(pa[i], pc[i]);
+      return;
+    }
+    double x = x0[t], v = v0[t];
+    out.push(x, v);
+    for (std::size_t i = 0; i < cnt[t]; ++i) {
+      v += pa[i] * (pc[i] - x);
+      x = pc[i];
+      out.push(x, v);
+    }
+  }
+};
+
+/// Stage branches of every step, kept from the backward pass so that the
+/// forward pass does not rebuild them.
+struct StageCache {
+  std::vector<double> x, v;
+  std::vector<std::uint32_t> off;    ///< per (step, branch): first point; 4 branches per step
+  std::vector<std::uint8_t> cnt, grid, n;
+  void init(std::size_t T) {
+    x.clear();
+    v.clear();
+    x.reserve(T * 8);
+    v.reserve(T * 8);
+    off.assign(T * 4, 0);
+    cnt.assign(T * 4, 0);
+    grid.assign(T * 4, 0);
+    n.assign(T, 0);
+  }
+  void put(std::size_t t, const std::array<StageBranch, 4>& sb, int nb) {
+    n[t] = static_cast<std::uint8_t>(nb);
+    for (int b = 0; b < nb; ++b) {
+      const std::size_t k = t * 4 + static_cast<std::size_t>(b);
+      off[k] = static_cast<std::uint32_t>(x.size());
+      cnt[k] = static_cast<std::uint8_t>(sb[b].h.size());
+      grid[k] = static_cast<std::uint8_t>(sb[b].grid);
+      x.insert(x.end(), sb[b].h.x.begin(), sb[b].h.x.end());
+      v.insert(v.end(), sb[b].h.v.begin(), sb[b].h.v.end());
+    }
+  }
+};
+
+/// argmin over D of h(D) + V(e + D) for a convex stage branch h (points) and a
+/// convex V (slope form): walks both slope sequences to where the sum's
+/// derivative changes sign; among a flat set of minimisers takes the D closest
+/// to 0 (no needless cycling). False if the two domains do not meet.
+bool convex_argmin(const double* hx, const double* hv, std::size_t hm, double e, double vx0, const double* vs,
+                   const double* vend, std::size_t vn, double eps, double& D) {
+  const double vx1 = vn ? vend[vn - 1] : vx0;
+  const double ylo = std::max(vx0, e + hx[0]), yhi = std::min(vx1, e + hx[hm - 1]);
+  if (ylo > yhi + eps) return false;
+  if (yhi <= ylo) {
+    D = std::clamp(ylo - e, hx[0], hx[hm - 1]);
+    return true;
+  }
+  // V segment containing ylo (right side): first segment ending after it
+  std::size_t i = static_cast<std::size_t>(std::upper_bound(vend, vend + vn, ylo) - vend);
+  std::size_t j = 0;  // h segment containing ylo - e
+  while (j + 2 < hm && e + hx[j + 1] <= ylo) ++j;
+  double y = ylo, ya = yhi, yb = yhi;
+  bool have_a = false;
+  while (y < yhi) {
+    const double sv = i < vn ? vs[i] : 0.0;
+    const double hl = hx[j + 1] - hx[j];
+    const double sh = hl > 0 ? (hv[j + 1] - hv[j]) / hl : 0.0;
+    const double r = sv + sh, tol = 1e-12 * (1.0 + std::fabs(sv) + std::fabs(sh));
+    if (!have_a && r >= -tol) {
+      ya = y;
+      have_a = true;
+    }
+    if (r > tol) {
+      yb = y;
+      break;
+    }
+    const double nv = i < vn ? vend[i] : yhi;
+    const double nh = j + 2 < hm ? e + hx[j + 1] : yhi;
+    const double ny = std::min({nv, nh, yhi});
+    if (ny == nv && i < vn) ++i;
+    if (ny == nh && j + 2 < hm) ++j;
+    y = ny;
+  }
+  if (!have_a) ya = yb = yhi;
+  D = std::clamp(e, ya, yb) - e;
+  D = std::clamp(D, hx[0], hx[hm - 1]);
+  return true;
+}
 
 /// Backward DP over t (V_{t}(e) = min_D h_t(D) + V_{t+1}(e + D), domain
 /// clipped to the SoC band), then a forward pass recovering the schedule.
+/// Convex steps (the common case: energy has a non-negative value) run in
+/// slope form; the exact non-convex machinery of pwl.cpp handles the rest.
 bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   const std::size_t T = q.T;
-  std::vector<double> arena_x, arena_v;
-  std::vector<std::size_t> off(want_schedule ? T + 1 : 0);
+  thread_local Arena arena;
+  thread_local StageCache cache;
+  thread_local Slopes S, S2;
+  thread_local Pwl V, W, phi, tmp;
+  thread_local std::vector<Pwl> runs, parts;
   if (want_schedule) {
-    arena_x.reserve(T * 24);
-    arena_v.reserve(T * 24);
+    arena.init(T);
+    cache.init(T);
   }
-  Pwl V, W, phi, tmp;
-  V.push(q.tlo, -q.vT * q.tlo);
-  if (q.thi > q.tlo) V.push(q.thi, -q.vT * q.thi);
+  const double eps = q.eps_x;
+  // V_T: affine on the terminal interval
+  bool slope_form = true;  // V (current cost-to-go) lives in S when convex
+  S.reserve(8);
+  S.x0 = q.tlo;
+  S.v0 = -q.vT * q.tlo;
+  S.b = 0;
+  S.n = 0;
+  if (q.thi > q.tlo) {
+    S.s[0] = -q.vT;
+    S.l[0] = q.thi - q.tlo;
+    S.n = 1;
+  }
   std::array<GridBranch, 2> gb;
   std::array<StageBranch, 4> sb;
-  std::vector<Pwl> runs, parts;
+  PhiSegs ps;
   out.nonconvex_steps.clear();
-  out.max_pieces = V.size();
-  const double eps = q.eps_x;
-  bool v_convex = true;  // V_T is affine
+  out.max_pieces = S.size() + 1;
   for (std::size_t t = T; t-- > 0;) {
     if (want_schedule) {
-      off[t + 1] = arena_x.size();
-      arena_x.insert(arena_x.end(), V.x.begin(), V.x.end());
-      arena_v.insert(arena_v.end(), V.v.begin(), V.v.end());
+      if (slope_form) arena.put(t + 1, S);
+      else arena.put(t + 1, V);
     }
     const int n = stage(q, t, gb, sb);
     if (n == 0) {
@@ -240,27 +551,33 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
       return false;
     }
     if (n > 1) out.nonconvex_steps.push_back(t);
-    const bool fast = n == 1 && v_convex;
-    if (fast) {
+    if (want_schedule) cache.put(t, sb, n);
+    if (n == 1 && slope_form) {
       // convex V and convex stage cost: V_t is convex again (inf-convolution preserves convexity)
-      reflect(sb[0].h, phi);
-      detail::infconv_convex(V, phi, W);
-    } else {
-      // exact for any V: min over convex runs of V and convex stage branches
-      detail::convex_runs(V, runs);
-      parts.clear();
-      for (int b = 0; b < n; ++b) {
-        reflect(sb[b].h, phi);
-        for (const auto& r : runs) {
-          detail::infconv_convex(r, phi, tmp);
-          detail::clip(tmp, q.elo, q.ehi, eps);
-          if (!tmp.empty()) parts.push_back(tmp);
-        }
-      }
-      if (!detail::lower_envelope(parts, eps, W)) {
+      phi_of(sb[0].h, ps);
+      if (!merge_clip(S, ps, q.elo, q.ehi, eps, S2)) {
         out.infeasible_step = t;
         return false;
       }
+      std::swap(S, S2);
+      out.max_pieces = std::max(out.max_pieces, S.size() + 1);
+      continue;
+    }
+    if (slope_form) slopes_to_pwl(S, V);
+    // exact for any V: min over convex runs of V and convex stage branches
+    detail::convex_runs(V, runs);
+    parts.clear();
+    for (int b = 0; b < n; ++b) {
+      reflect(sb[b].h, phi);
+      for (const auto& r : runs) {
+        detail::infconv_convex(r, phi, tmp);
+        detail::clip(tmp, q.elo, q.ehi, eps);
+        if (!tmp.empty()) parts.push_back(tmp);
+      }
+    }
+    if (!detail::lower_envelope(parts, eps, W)) {
+      out.infeasible_step = t;
+      return false;
     }
     detail::clip(W, q.elo, q.ehi, eps);
     detail::simplify(W, eps);
@@ -270,18 +587,32 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
     }
     V.x.swap(W.x);
     V.v.swap(W.v);
-    v_convex = fast || detail::is_convex(V);
     out.max_pieces = std::max(out.max_pieces, V.size());
+    slope_form = detail::is_convex(V);
+    if (slope_form) pwl_to_slopes(V, S);
   }
   std::reverse(out.nonconvex_steps.begin(), out.nonconvex_steps.end());
-  const double obj = detail::eval(V, q.e0, 1e-9 * std::max(1.0, q.ehi));
+  const double eps_e = 1e-9 * std::max(1.0, q.ehi);
+  if (slope_form) slopes_to_pwl(S, V);
+  const double obj = detail::eval(V, q.e0, eps_e);
   if (!std::isfinite(obj)) {
     out.initial_unreachable = true;
     return false;
   }
   out.objective = obj;
   if (!want_schedule) return true;
-  off[0] = arena_x.size();
+  if (out.want_values && !out.nonconvex_steps.empty()) {
+    out.value_x.assign(V.x.begin(), V.x.end());
+    out.value_v.assign(V.v.begin(), V.v.end());
+    out.value_off.assign(1, 0);
+    for (std::size_t t = 1; t <= T; ++t) {
+      out.value_off.push_back(out.value_x.size());
+      arena.get_pwl(t, tmp);
+      out.value_x.insert(out.value_x.end(), tmp.x.begin(), tmp.x.end());
+      out.value_v.insert(out.value_v.end(), tmp.v.begin(), tmp.v.end());
+    }
+    out.value_off.push_back(out.value_x.size());
+  }
   // forward pass: at each step pick the energy change minimising stage cost + cost-to-go
   auto& s = out.schedule;
   s.grid_import_kw.assign(T, 0);
@@ -292,38 +623,48 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   s.soc_kwh.assign(T + 1, 0);
   s.soc_kwh[0] = q.e0;
   double e = q.e0;
-  const double eps_e = 1e-9 * std::max(1.0, q.ehi);
   for (std::size_t t = 0; t < T; ++t) {
-    // V_{t+1} was written at off[t+1]; the block written right after it is V_t (off[t]), or the end
-    const std::size_t a = off[t + 1];
-    const std::size_t end = (t >= 1) ? off[t] : off[0];
-    const double* vx = arena_x.data() + a;
-    const double* vv = arena_v.data() + a;
-    const std::size_t vn = end - a;
-    const int n = stage(q, t, gb, sb);
-    double best = kInf, bestD = 0;
+    grid_branches(q, t, gb);
+    const int n = cache.n[t];
+    double bestD = 0;
     int bestb = -1;
-    // candidates: breakpoints of the stage branch (V interpolated) and the
-    // breakpoints of V_{t+1} reachable through the branch (h interpolated);
-    // the minimum of a sum of two PWL functions sits at one of them
-    auto take = [&](int b, double D, double f) {
-      if (!std::isfinite(f)) return;
-      if (bestb < 0 || f < best - 1e-12 * (1.0 + std::fabs(best)) ||
-          (f <= best + 1e-12 * (1.0 + std::fabs(best)) && std::fabs(D) < std::fabs(bestD))) {
-        if (bestb < 0 || f < best) best = f;
-        bestD = D;
-        bestb = b;
-      }
-    };
-    for (int b = 0; b < n; ++b) {
-      const Pwl& h = sb[b].h;
-      for (std::size_t j = 0; j < h.size(); ++j)
-        take(b, h.x[j], h.v[j] + detail::eval(vx, vv, vn, e + h.x[j], eps_e));
-      const double ylo = e + h.lo() - eps, yhi = e + h.hi() + eps;
-      std::size_t i = static_cast<std::size_t>(std::lower_bound(vx, vx + vn, ylo) - vx);
-      for (; i < vn && vx[i] <= yhi; ++i) {
-        const double D = std::clamp(vx[i] - e, h.lo(), h.hi());
-        take(b, D, detail::eval(h, D, eps) + vv[i]);
+    auto hx = [&](int b) { return cache.x.data() + cache.off[t * 4 + static_cast<std::size_t>(b)]; };
+    auto hv = [&](int b) { return cache.v.data() + cache.off[t * 4 + static_cast<std::size_t>(b)]; };
+    auto hn = [&](int b) { return static_cast<std::size_t>(cache.cnt[t * 4 + static_cast<std::size_t>(b)]); };
+    if (n == 1 && arena.convex[t + 1]) {
+      const std::size_t a = arena.off[t + 1];
+      if (convex_argmin(hx(0), hv(0), hn(0), e, arena.x0[t + 1], arena.a.data() + a, arena.c.data() + a,
+                        arena.cnt[t + 1], eps_e, bestD))
+        bestb = 0;
+    } else {
+      arena.get_pwl(t + 1, tmp);
+      const double* vx = tmp.x.data();
+      const double* vv = tmp.v.data();
+      const std::size_t vn = tmp.size();
+      double best = kInf;
+      // candidates: breakpoints of the stage branch (V interpolated) and the
+      // breakpoints of V_{t+1} reachable through the branch (h interpolated);
+      // the minimum of a sum of two PWL functions sits at one of them
+      auto take = [&](int b, double D, double f) {
+        if (!std::isfinite(f)) return;
+        if (bestb < 0 || f < best - 1e-12 * (1.0 + std::fabs(best)) ||
+            (f <= best + 1e-12 * (1.0 + std::fabs(best)) && std::fabs(D) < std::fabs(bestD))) {
+          if (bestb < 0 || f < best) best = f;
+          bestD = D;
+          bestb = b;
+        }
+      };
+      for (int b = 0; b < n; ++b) {
+        const double* x = hx(b);
+        const double* v = hv(b);
+        const std::size_t m = hn(b);
+        for (std::size_t j = 0; j < m; ++j) take(b, x[j], v[j] + detail::eval(vx, vv, vn, e + x[j], eps_e));
+        const double ylo = e + x[0] - eps, yhi = e + x[m - 1] + eps;
+        std::size_t i = static_cast<std::size_t>(std::lower_bound(vx, vx + vn, ylo) - vx);
+        for (; i < vn && vx[i] <= yhi; ++i) {
+          const double D = std::clamp(vx[i] - e, x[0], x[m - 1]);
+          take(b, D, detail::eval(x, v, m, D, eps) + vv[i]);
+        }
       }
     }
     if (bestb < 0) {
@@ -335,7 +676,7 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
     double ch = 0, dis = 0;
     if (D > 0) ch = std::min(q.pch, D / (q.eta_c * dt));
     if (D < 0) dis = std::min(q.pdis, -D * q.eta_d / dt);
-    const GridBranch& g = gb[sb[bestb].grid];
+    const GridBranch& g = gb[cache.grid[t * 4 + static_cast<std::size_t>(bestb)]];
     const double x = std::clamp(q.net[t] + ch - dis, g.x0, g.x1());
     double imp = 0, exq = 0, cur = 0, pos = g.x0;
     for (int i = 0; i < g.n; ++i) {
@@ -715,6 +1056,210 @@ Certificate make_certificate(const Problem& p, const Prepared& q, const Schedule
 
 // ---------------------------------------------------------------- verifier
 
+namespace {
+
+// Lagrangian bound of the LP relaxation (SPEC §4.2 duals): every variable is
+// boxed, so LB(pi, w, nu) = const + sum_j min(l_j r_j, u_j r_j) for ANY multipliers.
+double lp_bound(const Problem& p, const Prepared& q, const Certificate& c) {
+  const std::size_t T = q.T;
+  if (c.pi.size() != T || c.w.size() != T || c.demand_nu.size() != p.demand_charges.size()) return -kInf;
+  auto term = [](double r, double lo, double hi) {
+    if (r == 0) return 0.0;
+    const double bnd2 = r > 0 ? lo : hi;
+    if (!std::isfinite(bnd2)) return -kInf;
+    return r * bnd2;
+  };
+  double lb = -c.w[0] * q.e0;
+  std::vector<double> nu_t(T, 0.0);
+  for (std::size_t k = 0; k < p.demand_charges.size(); ++k) {
+    const auto& dw = p.demand_charges[k];
+    double sum = 0;
+    if (c.demand_nu[k].size() != dw.end - dw.start) return -kInf;
+    for (std::size_t t = dw.start; t < dw.end; ++t) {
+      const double nu = std::max(0.0, c.demand_nu[k][t - dw.start]);  // inequality row: nu >= 0
+      nu_t[t] += nu;
+      sum += nu;
+    }
+    // peak variable P_k in [prior, max(prior, import_max)]: P above the import limit is never useful
+    lb += term(dw.price_per_kw - sum, dw.prior_peak_kw, std::max(dw.prior_peak_kw, p.grid.import_max_kw));
+  }
+  for (std::size_t t = 0; t < T; ++t) {
+    const double dt = q.dt[t], pi = c.pi[t], w = c.w[t];
+    lb += dt * pi * q.net[t];
+    lb += term(dt * (q.pimp[t] - pi) + nu_t[t], 0, p.grid.import_max_kw);
+    lb += term(dt * (-q.pexp[t] + pi), 0, q.ge);
+    lb += term(dt * pi, 0, q.curt_max[t]);
+    lb += term(dt * (q.cdeg + pi - q.eta_c * w), 0, q.pch);
+    lb += term(dt * (q.cdeg - pi + w / q.eta_d), 0, q.pdis);
+    if (t + 1 < T) lb += term(w - c.w[t + 1], q.elo, q.ehi);
+    else lb += term(w - q.vT, q.tlo, q.thi);
+  }
+  return lb;
+}
+
+/// One branch of the canonical stage cost for the Bellman check, rebuilt here
+/// from the problem data alone (not from the solver's stage()): one battery
+/// direction (complementarity) and one grid direction (import-only or
+/// export-only; with p_exp <= p_imp their minimum equals the netted cost,
+/// SPEC §4.1). Linear between consecutive entries of `d`.
+struct CheckBranch {
+  std::array<double, 10> d{}, h{};
+  int n = 0;
+};
+
+bool check_branch(const Prepared& q, std::size_t t, bool charge, bool import, CheckBranch& br) {
+  const double dt = q.dt[t], N = q.net[t], C = q.curt_max[t];
+  const double gi = q.gi[t], ge = q.ge, pi = q.pimp[t], pe = q.pexp[t];
+  // battery power p >= 0 in the chosen direction; bus requirement x = N + p (charge) or N - p
+  const double pmax = charge ? q.pch : q.pdis;
+  // grid feasibility of x: import-only x in [-C, gi], export-only x in [-(ge + C), 0]
+  const double xlo = import ? -C : -(ge + C), xhi = import ? gi : 0.0;
+  double plo, phi;
+  if (charge) {
+    plo = std::max(0.0, xlo - N);
+    phi = std::min(pmax, xhi - N);
+  } else {
+    plo = std::max(0.0, N - xhi);
+    phi = std::min(pmax, N - xlo);
+  }
+  if (plo > phi + 1e-12 * (1.0 + std::fabs(phi))) return false;
+  phi = std::max(plo, phi);
+  auto cost = [&](double pw) {  // currency over the step, cheapest grid flows for this x
+    const double x = charge ? N + pw : N - pw;
+    double g;
+    if (import) {
+      const double imp = pi >= 0 ? std::max(0.0, x) : std::min(gi, x + C);
+      g = pi * imp;
+    } else {
+      const double ex = pe >= 0 ? std::min(ge, -x) : std::max(0.0, -x - C);
+      g = -pe * ex;
+    }
+    return dt * (q.cdeg * pw + g);
+  };
+  auto to_d = [&](double pw) { return charge ? q.eta_c * pw * dt : -pw * dt / q.eta_d; };
+  // kinks of the grid cost in x, as battery powers; plus the ends
+  std::array<double, 8> pws{};
+  int m = 0;
+  pws[m++] = plo;
+  pws[m++] = phi;
+  const double xk[] = {0.0, gi - C, -ge, -C};
+  for (double x : xk) {
+    const double pw = charge ? x - N : N - x;
+    if (pw > plo && pw < phi) pws[m++] = pw;
+  }
+  std::sort(pws.begin(), pws.begin() + m);
+  br.n = 0;
+  for (int i = 0; i < m; ++i) {
+    const double D = to_d(pws[i]);
+    br.d[br.n] = D;
+    br.h[br.n++] = cost(pws[i]);
+  }
+  if (!charge) {  // increasing D
+    std::reverse(br.d.begin(), br.d.begin() + br.n);
+    std::reverse(br.h.begin(), br.h.begin() + br.n);
+  }
+  return true;
+}
+
+/// Bellman bound: V_0(e_0) - sum_t delta_t where delta_t is the largest
+/// violation of V_t(e) <= h_t(D) + V_{t+1}(e + D) (then V_t - sum_{s>=t} delta_s
+/// satisfies the inequality exactly and is a lower bound of the cost-to-go by
+/// induction). The difference of the two sides is piecewise linear on the
+/// arrangement of the lines e = breakpoint of V_t, D = kink of h_t and
+/// e + D = breakpoint of V_{t+1}, so its minimum over the feasible polygon is
+/// at a vertex of that arrangement; every vertex is examined. -inf if absent
+/// or malformed, or if V_t is +inf where a feasible change reaches V_{t+1}.
+double bellman_bound(const Prepared& q, const Certificate& c) {
+  const std::size_t T = q.T;
+  const auto& off = c.value_offset;
+  if (off.size() != T + 2 || c.value_e_kwh.size() != c.value_cost.size() || off.back() != c.value_e_kwh.size())
+    return -kInf;
+  for (std::size_t t = 0; t <= T; ++t) {
+    if (off[t + 1] <= off[t]) return -kInf;
+    for (std::size_t i = off[t]; i < off[t + 1]; ++i) {
+      if (!std::isfinite(c.value_e_kwh[i]) || !std::isfinite(c.value_cost[i])) return -kInf;
+      if (i > off[t] && !(c.value_e_kwh[i] > c.value_e_kwh[i - 1])) return -kInf;
+    }
+  }
+  const double* X = c.value_e_kwh.data();
+  const double* Y = c.value_cost.data();
+  const double eps = 1e-9 * std::max(1.0, q.ehi);
+  auto ev = [&](std::size_t t, double e) { return detail::eval(X + off[t], Y + off[t], off[t + 1] - off[t], e, eps); };
+  double total = 0;
+  {  // terminal: V_T <= -vT e on [tlo, thi], defined there
+    const std::size_t a = off[T], n = off[T + 1] - a;
+    if (X[a] > q.tlo + eps || X[a + n - 1] < q.thi - eps) return -kInf;
+    double d = std::max(ev(T, q.tlo) + q.vT * q.tlo, ev(T, q.thi) + q.vT * q.thi);
+    for (std::size_t i = a; i < a + n; ++i)
+      if (X[i] >= q.tlo && X[i] <= q.thi) d = std::max(d, Y[i] + q.vT * X[i]);
+    total += std::max(0.0, d);
+  }
+  for (std::size_t t = 0; t < T; ++t) {
+    const std::size_t a0 = off[t], n0 = off[t + 1] - a0, a1 = off[t + 1], n1 = off[t + 2] - a1;
+    const double* x = X + a0;  // V_t
+    const double* vx = Y + a0;
+    const double* y = X + a1;  // V_{t+1}
+    const double* vy = Y + a1;
+    double worst = 0;  // most negative h + V_{t+1} - V_t seen
+    for (int dir = 0; dir < 2; ++dir)
+      for (int grid = 0; grid < 2; ++grid) {
+        CheckBranch br;
+        if (!check_branch(q, t, dir == 0, grid == 0, br)) continue;
+        const double dlo = br.d[0], dhi = br.d[br.n - 1];
+        // energy levels from which this branch reaches V_{t+1}'s domain, inside the band
+        const double elo = std::max(q.elo, y[0] - dhi), ehi = std::min(q.ehi, y[n1 - 1] - dlo);
+        if (elo > ehi + eps) continue;
+        if (elo < x[0] - eps || ehi > x[n0 - 1] + eps) return -kInf;  // V_t = +inf where a move is feasible
+        auto f = [&](double e, double D, double hD) {
+          const double r = hD + ev(t + 1, e + D) - ev(t, std::clamp(e, x[0], x[n0 - 1]));
+          if (r < worst) worst = r;
+        };
+        // vertices (e = x_j, D = d_k) and (D = d_k, e + D = y_i)
+        for (int k = 0; k < br.n; ++k) {
+          const double D = br.d[k];
+          for (std::size_t j = 0; j < n0; ++j)
+            if (x[j] >= elo - eps && x[j] <= ehi + eps && x[j] + D >= y[0] - eps && x[j] + D <= y[n1 - 1] + eps)
+              f(x[j], D, br.h[k]);
+          for (std::size_t i = 0; i < n1; ++i) {
+            const double e = y[i] - D;
+            if (e >= elo - eps && e <= ehi + eps) f(e, D, br.h[k]);
+          }
+          for (double e : {elo, ehi}) f(e, D, br.h[k]);
+        }
+        // vertices (e = x_j, e + D = y_i) with D strictly inside a linear piece
+        // (d_k, d_{k+1}) of h: min over the window of vy_i + a y_i by a monotone deque
+        for (int k = 0; k + 1 < br.n; ++k) {
+          const double w = br.d[k + 1] - br.d[k];
+          if (w <= 0) continue;
+          const double sl = (br.h[k + 1] - br.h[k]) / w;
+          std::vector<std::size_t> dq;
+          std::size_t head = 0, next = 0;
+          for (std::size_t j = 0; j < n0; ++j) {
+            if (x[j] < elo - eps || x[j] > ehi + eps) continue;
+            const double ya = x[j] + br.d[k], yb = x[j] + br.d[k + 1];
+            while (next < n1 && y[next] < yb) {
+              const double g = vy[next] + sl * y[next];
+              while (dq.size() > head && vy[dq.back()] + sl * y[dq.back()] >= g) dq.pop_back();
+              dq.push_back(next++);
+            }
+            while (head < dq.size() && y[dq[head]] <= ya) ++head;
+            if (head < dq.size()) {
+              const std::size_t i = dq[head];
+              const double r = br.h[k] + sl * (y[i] - x[j] - br.d[k]) + vy[i] - vx[j];
+              if (r < worst) worst = r;
+            }
+          }
+        }
+      }
+    total += -worst;
+  }
+  const double v0 = ev(0, q.e0);
+  if (!std::isfinite(v0)) return -kInf;
+  return v0 - total;
+}
+
+}  // namespace
+
 Verification verify(const Problem& p, const Schedule& s, const Certificate& c, const VerifyOptions& o) {
   Verification v;
   if (!validate(p)) {
@@ -752,51 +1297,12 @@ Verification verify(const Problem& p, const Schedule& s, const Certificate& c, c
   else if (soc > o.energy_abs_kwh) v.reason = "state of charge leaves its band or misses the terminal condition";
   else if (sim > o.power_abs_kw) v.reason = "charges and discharges (or imports and exports) at the same time";
   v.feasible = v.reason.empty();
-  // Lagrangian bound of the LP relaxation (SPEC §4.2 duals): every variable is
-  // boxed, so LB(pi, w, nu) = const + sum_j min(l_j r_j, u_j r_j) for ANY multipliers.
-  if (c.pi.size() != T || c.w.size() != T || c.demand_nu.size() != p.demand_charges.size()) {
-    v.lower_bound = -kInf;
-    v.gap = kInf;
-    if (v.reason.empty()) v.reason = "certificate has the wrong size";
-    return v;
-  }
-  auto term = [](double r, double lo, double hi) {
-    if (r == 0) return 0.0;
-    const double bnd2 = r > 0 ? lo : hi;
-    if (!std::isfinite(bnd2)) return -kInf;
-    return r * bnd2;
-  };
-  double lb = -c.w[0] * q.e0;
-  std::vector<double> nu_t(T, 0.0);
-  for (std::size_t k = 0; k < p.demand_charges.size(); ++k) {
-    const auto& dw = p.demand_charges[k];
-    double sum = 0;
-    if (c.demand_nu[k].size() != dw.end - dw.start) {
-      v.lower_bound = -kInf;
-      v.gap = kInf;
-      return v;
-    }
-    for (std::size_t t = dw.start; t < dw.end; ++t) {
-      const double nu = std::max(0.0, c.demand_nu[k][t - dw.start]);  // inequality row: nu >= 0
-      nu_t[t] += nu;
-      sum += nu;
-    }
-    // peak variable P_k in [prior, max(prior, import_max)]: P above the import limit is never useful
-    lb += term(dw.price_per_kw - sum, dw.prior_peak_kw, std::max(dw.prior_peak_kw, p.grid.import_max_kw));
-  }
-  for (std::size_t t = 0; t < T; ++t) {
-    const double dt = q.dt[t], pi = c.pi[t], w = c.w[t];
-    lb += dt * pi * q.net[t];
-    lb += term(dt * (q.pimp[t] - pi) + nu_t[t], 0, p.grid.import_max_kw);
-    lb += term(dt * (-q.pexp[t] + pi), 0, q.ge);
-    lb += term(dt * pi, 0, q.curt_max[t]);
-    lb += term(dt * (q.cdeg + pi - q.eta_c * w), 0, q.pch);
-    lb += term(dt * (q.cdeg - pi + w / q.eta_d), 0, q.pdis);
-    if (t + 1 < T) lb += term(w - c.w[t + 1], q.elo, q.ehi);
-    else lb += term(w - q.vT, q.tlo, q.thi);
-  }
-  v.lower_bound = lb;
-  v.gap = v.objective - lb;
+  v.lp_bound = lp_bound(p, q, c);
+  v.bellman_bound = bellman_bound(q, c);
+  v.lower_bound = std::max(v.lp_bound, v.bellman_bound);
+  if (v.lower_bound == -kInf && v.reason.empty() && (c.pi.size() != T || c.w.size() != T))
+    v.reason = "certificate has the wrong size";
+  v.gap = v.objective - v.lower_bound;
   v.proven_optimal = v.feasible && v.gap <= o.gap_rel * std::max(1.0, std::fabs(v.objective));
   if (v.feasible && v.gap < -o.gap_rel * std::max(1.0, std::fabs(v.objective)) - 1e-6) {
     v.feasible = false;
@@ -949,9 +1455,26 @@ Result<Solution> solve(const Problem& p, const SolveOptions& o) {
   sol.certificate = make_certificate(p, q, s);
   sol.pi = sol.certificate.pi;
   sol.w = sol.certificate.w;
-  const Verification v = verify(p, s, sol.certificate);
+  Verification v = verify(p, s, sol.certificate);
+  if (!v.proven_optimal && K == 0 && !d.nonconvex_steps.empty()) {
+    // non-convex stages where the LP duals cannot close the gap (the
+    // relaxation is below the canonical optimum): the DP's own cost-to-go
+    // functions go into the certificate (Bellman certificate, checked by verify())
+    DpOutput dv;
+    dv.want_values = true;
+    ++sol.dp_passes;
+    if (run_dp(q, true, dv) && !dv.value_off.empty()) {
+      sol.certificate.value_e_kwh = std::move(dv.value_x);
+      sol.certificate.value_cost = std::move(dv.value_v);
+      sol.certificate.value_offset = std::move(dv.value_off);
+      v = verify(p, s, sol.certificate);
+    }
+  }
   sol.lower_bound = v.lower_bound;
-  sol.complementarity = v.proven_optimal ? Complementarity::exact : Complementarity::nonconvex_dp;
+  // exact: the LP duals alone close the gap, so the LP relaxation has the same optimum
+  sol.complementarity = v.feasible && v.objective - v.lp_bound <= 1e-6 * std::max(1.0, std::fabs(v.objective))
+                            ? Complementarity::exact
+                            : Complementarity::nonconvex_dp;
   return sol;
 }
 

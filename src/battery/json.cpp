@@ -155,10 +155,16 @@ std::string solution_to_json(const Problem& p, const Solution& s, const Verifica
                {"w", s.certificate.w},
                {"demand_nu", s.certificate.demand_nu},
                {"lower_bound", num_or_null(v.lower_bound)},
+               {"lp_bound", num_or_null(v.lp_bound)},
+               {"bellman_bound", num_or_null(v.bellman_bound)},
                {"gap", num_or_null(v.gap)},
                {"proven_optimal", v.proven_optimal},
                {"nonconvex_steps", s.nonconvex_steps},
                {"complementarity", s.complementarity == Complementarity::exact ? "exact" : "nonconvex_dp"}};
+  if (!s.certificate.value_offset.empty())
+    cert["bellman"] = {{"e_kwh", s.certificate.value_e_kwh},
+                       {"cost", s.certificate.value_cost},
+                       {"offset", s.certificate.value_offset}};
   json ver = {{"feasible", v.feasible},
               {"objective", v.objective},
               {"max_balance_violation_kw", v.max_balance_violation_kw},

@@ -2,7 +2,7 @@
 list(APPEND JOULE_CORE_HEADERS include/joule/battery/rt_controller.hpp include/joule/battery/arbitrage.hpp)
 target_sources(joule_core PRIVATE src/battery/core/rt_controller.cpp src/battery/core/arbitrage.cpp)
 if(NOT JOULE_FIRMWARE)
-  target_sources(joule_objects PRIVATE src/battery/dispatch.cpp src/battery/pwl.cpp src/battery/json.cpp src/battery/mpc.cpp
+  target_sources(joule_objects PRIVATE src/battery/dispatch.cpp src/battery/pwl.cpp src/battery/json.cpp src/battery/site_json.cpp src/battery/mpc.cpp
                  bindings/c/src/c_api_battery.cpp)
   # COIN-OR CLP (Debian coinor-libclp-dev) for the multi-asset site LP; optional.
   find_library(JOULE_CLP_LIBRARY NAMES Clp)

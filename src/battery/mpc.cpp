@@ -2,6 +2,7 @@
 #include "joule/battery/mpc.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace joule::battery {
@@ -94,6 +95,65 @@ Result<ValueReport> value_report(const Problem& p, const Schedule& s) {
   return r;
 }
 
+namespace {
+/// Cost of applying (charge, discharge) at step 0 of `q` and acting optimally
+/// afterwards: step 0's own cost (cheapest grid flows for the resulting bus
+/// requirement) plus the optimum of steps 1.. from the SoC it leads to, with
+/// step 0's import counted in each demand window's incumbent peak. +inf if
+/// the step breaks a limit or leaves the rest infeasible.
+double first_step_cost(const Problem& q, double ch, double dis) {
+  const auto& b = q.battery;
+  const double dt = dt_at(q, 0), cap = b.capacity_kwh;
+  const double e0 = b.soc_init * cap;
+  const double e1 = e0 + dt * (b.eta_charge * ch - dis / b.eta_discharge);
+  const double elo = std::min(b.soc_min * cap, e0), ehi = std::max(b.soc_max * cap, e0);
+  if (e1 < elo - 1e-9 * cap || e1 > ehi + 1e-9 * cap) return INFINITY;
+  const double x = at_or(q.load_kw, 0, 0.0) - at_or(q.pv_kw, 0, 0.0) + ch - dis;
+  const Flows f = grid_flows(q, 0, x);
+  if (f.imp > q.grid.import_max_kw + 1e-9 || f.exp > q.grid.export_max_kw + 1e-9) return INFINITY;
+  const double ef = at_or(q.emission_factor, 0, 0.0), cp = q.carbon.price_per_kg;
+  double cost = dt * (q.price_import[0] * f.imp - q.price_export[0] * f.exp +
+                      cp * ef * (f.imp - (q.carbon.credit_exports ? f.exp : 0.0)) +
+                      b.degradation_cost_per_kwh * (ch + dis));
+  const std::size_t n = q.steps();
+  if (n == 1) {
+    // the horizon's own end: terminal condition or value
+    const auto& tm = b.terminal;
+    if (tm.mode == TerminalMode::fixed && std::fabs(e1 - tm.soc * cap) > 1e-6 * std::max(1.0, cap)) return INFINITY;
+    if (tm.mode == TerminalMode::min && e1 < tm.soc * cap - 1e-6 * std::max(1.0, cap)) return INFINITY;
+    if (tm.mode == TerminalMode::value) cost -= tm.value_per_kwh * e1;
+    for (const auto& w : q.demand_charges) cost += w.price_per_kw * std::max(w.prior_peak_kw, f.imp);
+    return cost;
+  }
+  Problem r = q;
+  auto drop = [](std::vector<double>& v) {
+    if (v.size() > 1) v.erase(v.begin());
+  };
+  if (r.dt_hours.size() > 1) drop(r.dt_hours);
+  drop(r.price_import);
+  drop(r.price_export);
+  drop(r.load_kw);
+  drop(r.pv_kw);
+  drop(r.emission_factor);
+  r.battery.soc_init = std::clamp(e1 / cap, 0.0, 1.0);
+  r.demand_charges.clear();
+  for (const auto& w : q.demand_charges) {
+    DemandWindow d = w;
+    if (w.start == 0) d.prior_peak_kw = std::max(w.prior_peak_kw, f.imp);
+    if (w.end <= 1) {  // the window is step 0 only: its charge is settled here
+      cost += w.price_per_kw * d.prior_peak_kw;
+      continue;
+    }
+    d.start = w.start == 0 ? 0 : w.start - 1;
+    d.end = w.end - 1;
+    r.demand_charges.push_back(d);
+  }
+  auto sol = solve(r);
+  if (!sol) return INFINITY;
+  return cost + sol->objective;
+}
+}  // namespace
+
 Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast, const MpcOptions& o) {
   JOULE_RETURN_IF_ERROR(validate(truth));
   if (o.horizon_steps == 0) return fail(Errc::invalid_argument, "horizon_steps must be > 0", Where::at_field("horizon_steps"));
@@ -125,6 +185,9 @@ Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast,
     if (sc.empty()) sc.push_back(Scenario{});
     double wsum = 0, exp_cost = 0, lo = INFINITY, hi = -INFINITY, best_w = -1;
     double ch = 0, dis = 0;
+    std::vector<Problem> probs;        // per feasible scenario: its horizon problem
+    std::vector<double> weights;       // its weight
+    std::vector<std::array<double, 2>> cands;  // its optimal first step (charge, discharge)
     for (const auto& s : sc) {
       Problem q;
       q.dt_hours = truth.dt_hours.size() == 1 ? truth.dt_hours : slice(truth.dt_hours, t, n);
@@ -165,10 +228,29 @@ Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast,
       exp_cost += w * sol->objective;
       lo = std::min(lo, sol->objective);
       hi = std::max(hi, sol->objective);
-      if (w > best_w) {  // apply the most likely scenario's first step
+      if (w > best_w) {  // the most likely scenario's first step
         best_w = w;
         ch = sol->schedule.charge_kw[0];
         dis = sol->schedule.discharge_kw[0];
+      }
+      probs.push_back(std::move(q));
+      weights.push_back(w);
+      cands.push_back({sol->schedule.charge_kw[0], sol->schedule.discharge_kw[0]});
+    }
+    if (o.policy == ScenarioPolicy::min_expected_cost && probs.size() > 1) {
+      double best = INFINITY;
+      for (const auto& c : cands) {
+        double score = 0;
+        for (std::size_t k = 0; k < probs.size() && std::isfinite(score); ++k) {
+          const double f = first_step_cost(probs[k], c[0], c[1]);
+          res.candidate_solves += probs[k].steps() > 1 ? 1 : 0;
+          score += weights[k] * f;
+        }
+        if (score < best) {
+          best = score;
+          ch = c[0];
+          dis = c[1];
+        }
       }
     }
     ++res.solves;

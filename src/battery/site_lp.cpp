@@ -210,6 +210,54 @@ Result<SiteSolution> solve_site_lp(const Site& s) {
       out.burned_kwh += dt(t) * std::min(ch, dis / rt) * (1.0 - rt);  // SPEC §4.4 relax-mode report
     }
   }
+  // Exclusivity by post-processing (SPEC §4.1 netting, §4.3 local repair):
+  // neither changes the SoC path, both lower (or keep) the cost and every peak.
+  for (std::size_t t = 0; t < T; ++t) {
+    const double pimp = obj[cImp + t] / dt(t), pexp = -obj[cExp + t] / dt(t);
+    double& imp = out.grid_import_kw[t];
+    double& ex = out.grid_export_kw[t];
+    double& cur = out.pv_curtail_kw[t];
+    for (std::size_t b = 0; b < B; ++b) {
+      double& ch = out.charge_kw[b][t];
+      double& dis = out.discharge_kw[b][t];
+      if (std::min(ch, dis) <= 1e-9) continue;
+      const auto& bt = s.batteries[b];
+      const double rt = bt.eta_charge * bt.eta_discharge;
+      const double a = std::min(ch, dis / rt);
+      double surplus = a * (1.0 - rt);  // kW freed on the bus
+      // absorb it at this step: less import (if import has a non-negative price),
+      // more curtailment, more export (if export earns)
+      const double d_imp = pimp >= 0 ? std::min(surplus, imp) : 0.0;
+      surplus -= d_imp;
+      const double d_cur = std::min(surplus, std::max(0.0, cup[cCur + t] - cur));
+      surplus -= d_cur;
+      const double d_exp = pexp >= 0 ? std::min(surplus, std::max(0.0, cup[cExp + t] - ex)) : 0.0;
+      surplus -= d_exp;
+      if (surplus > 1e-9 * (1.0 + a)) continue;  // the step really burns energy: left as the LP has it
+      ch -= a;
+      dis -= rt * a;
+      imp -= d_imp;
+      cur += d_cur;
+      ex += d_exp;
+      out.objective -= dt(t) * (pimp * d_imp + pexp * d_exp + bt.degradation_cost_per_kwh * (1.0 + rt) * a);
+      ++out.repaired_steps;
+    }
+    if (pexp <= pimp && std::min(imp, ex) > 0) {  // netting is free when export earns no more than import costs
+      const double both = std::min(imp, ex);
+      imp -= both;
+      ex -= both;
+      out.objective -= dt(t) * both * (pimp - pexp);
+    }
+  }
+  out.burned_kwh = 0;
+  for (std::size_t b = 0; b < B; ++b) {
+    const double rt = s.batteries[b].eta_charge * s.batteries[b].eta_discharge;
+    for (std::size_t t = 0; t < T; ++t) {
+      const double ch = out.charge_kw[b][t], dis = out.discharge_kw[b][t];
+      if (std::min(ch, dis) > 1e-9) ++out.simultaneous_steps;
+      out.burned_kwh += dt(t) * std::min(ch, dis / rt) * (1.0 - rt);
+    }
+  }
   for (std::size_t v = 0; v < V; ++v) out.ev_kw.emplace_back(x + cEv + v * T, x + cEv + (v + 1) * T);
   for (std::size_t d = 0; d < D; ++d) out.deferrable_kw.emplace_back(x + cDef + d * T, x + cDef + (d + 1) * T);
   out.peak_kw.assign(x + cPeak, x + cPeak + K);

@@ -46,6 +46,20 @@ TEST_CASE("site LP agrees with the exact DP where the relaxation is exact") {
     ++compared;
     // the LP relaxation is a lower bound of the canonical optimum ...
     CHECK(lp->objective <= dp->objective + 1e-7 * std::max(1.0, std::fabs(dp->objective)));
+    // the repaired flows still balance at every step and keep the SoC path
+    bool nonneg = true;
+    for (std::size_t t = 0; t < T; ++t) {
+      const double bal = lp->grid_import_kw[t] - lp->grid_export_kw[t] - lp->charge_kw[0][t] + lp->discharge_kw[0][t] -
+                         lp->pv_curtail_kw[t] - (p.load_kw[t] - p.pv_kw[t]);
+      CHECK(std::fabs(bal) <= 1e-7);
+      CHECK(lp->grid_import_kw[t] >= -1e-9);
+      CHECK(lp->grid_export_kw[t] >= -1e-9);
+      if (p.price_import[t] < 0 || p.price_export[t] < 0) nonneg = false;
+      if (p.price_export[t] <= p.price_import[t]) CHECK(std::min(lp->grid_import_kw[t], lp->grid_export_kw[t]) <= 1e-9);
+    }
+    // with non-negative prices energy never has a negative value: the repair
+    // removes every simultaneous charge/discharge (SPEC §4.3)
+    if (nonneg) CHECK(lp->simultaneous_steps == 0);
     // ... and equal to it when the relaxation burns nothing (SPEC §4.2)
     if (lp->burned_kwh <= 1e-9) {
       ++proven;

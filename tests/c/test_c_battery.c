@@ -42,6 +42,28 @@ int main(void) {
   CHECK(joule_battery_objective_json(bad, strlen(bad), &obj) == JOULE_INVALID_ARGUMENT);
   CHECK(strstr(joule_last_error(), "capacity_kwh") != NULL);
 
+  /* site LP: two batteries and an EV behind one meter (CLP; skipped without it) */
+  const char* site =
+      "{\"dt_hours\": 1.0, \"series\": {\"price_import\": [0.1, 0.1, 0.4, 0.4], \"price_export\": [0.05, 0.05, 0.05, 0.05],"
+      " \"load_kw\": [1, 1, 1, 1]}, \"grid\": {\"import_max_kw\": 20, \"export_max_kw\": 0},"
+      " \"batteries\": [{\"capacity_kwh\": 4, \"soc_init\": 0, \"p_charge_max_kw\": 2, \"p_discharge_max_kw\": 2},"
+      " {\"capacity_kwh\": 2, \"soc_init\": 0, \"p_charge_max_kw\": 1, \"p_discharge_max_kw\": 1}],"
+      " \"evs\": [{\"arrival_step\": 0, \"departure_step\": 2, \"energy_kwh\": 3, \"p_max_kw\": 2}]}";
+  size_t slen = 0;
+  joule_status st = joule_battery_site_json(site, strlen(site), NULL, 0, &slen);
+  if (st == JOULE_UNSUPPORTED) {
+    printf("site LP skipped: built without CLP\n");
+  } else {
+    CHECK(st == JOULE_BUFFER_TOO_SMALL);
+    char* sbuf = (char*)malloc(slen + 1);
+    CHECK(joule_battery_site_json(site, strlen(site), sbuf, slen + 1, &slen) == JOULE_OK);
+    CHECK(strstr(sbuf, "\"repaired_steps\"") != NULL && strstr(sbuf, "\"ev_kw\"") != NULL);
+    free(sbuf);
+  }
+  const char* badsite = "{\"dt_hours\": 1.0, \"series\": {\"price_import\": [0.1], \"price_export\": [0.1]}, \"batteries\": 3}";
+  CHECK(joule_battery_site_json(badsite, strlen(badsite), NULL, 0, &slen) == JOULE_MALFORMED);
+  CHECK(strstr(joule_last_error(), "batteries") != NULL);
+
   joule_battery_rt_config cfg;
   joule_battery_rt_config_default(&cfg);
   cfg.capacity_kwh = 10;

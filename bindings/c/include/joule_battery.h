@@ -27,6 +27,16 @@ extern "C" {
 JOULE_API joule_status joule_battery_optimize_json(const char* case_json, size_t case_len, char* buf, size_t cap,
                                                    size_t* len);
 
+/* Solves a site (several batteries, EV sessions, deferrable loads, shared
+ * grid caps; the case schema with "batteries", "evs", "deferrable" arrays, see
+ * docs/battery.md) with the COIN-OR CLP LP and writes the result JSON
+ * ({"objective", "grid_import_kw", ..., "charge_kw": [[...] per battery],
+ * "burned_kwh", "repaired_steps", "simultaneous_steps"}) into buf (cap bytes
+ * incl. NUL); *len receives the length needed. Errors as
+ * joule_battery_optimize_json, plus JOULE_UNSUPPORTED when built without CLP. */
+JOULE_API joule_status joule_battery_site_json(const char* site_json, size_t site_len, char* buf, size_t cap,
+                                               size_t* len);
+
 /* Objective [currency] of the optimum of a JSON case (one call, no output buffer). */
 JOULE_API joule_status joule_battery_objective_json(const char* case_json, size_t case_len, double* objective);
 

@@ -4,6 +4,7 @@
 
 #include "c_api_internal.hpp"
 #include "joule/battery/dispatch.hpp"
+#include "joule/battery/site.hpp"
 #include "joule/battery/rt_controller.hpp"
 #include "joule.h"
 
@@ -27,6 +28,19 @@ JOULE_API joule_status joule_battery_optimize_json(const char* case_json, size_t
     if (!sol) return report(sol.error());
     const auto ver = joule::battery::verify(*prob, sol->schedule, sol->certificate);
     return joule::capi::write_string(joule::battery::solution_to_json(*prob, *sol, ver), buf, cap, len);
+  });
+}
+
+JOULE_API joule_status joule_battery_site_json(const char* site_json, size_t site_len, char* buf, size_t cap,
+                                               size_t* len) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(site_json != nullptr, "site_json is NULL");
+    JOULE_C_REQUIRE(len != nullptr, "len is NULL");
+    auto site = joule::battery::parse_site_json(std::string_view(site_json, site_len));
+    if (!site) return report(site.error());
+    auto sol = joule::battery::solve_site_lp(*site);
+    if (!sol) return report(sol.error());
+    return joule::capi::write_string(joule::battery::site_solution_to_json(*sol), buf, cap, len);
   });
 }
 

@@ -28,7 +28,7 @@ from . import _joule
 
 _native = _joule.battery
 
-__all__ = ["DispatchResult", "optimize", "optimize_case", "screen", "plot"]
+__all__ = ["DispatchResult", "SiteResult", "optimize", "optimize_case", "optimize_site", "screen", "plot"]
 
 _SERIES = ("price_import", "price_export", "load_kw", "pv_kw", "emission_factor")
 
@@ -244,6 +244,140 @@ def optimize(
         peak_kw=list(s["peak_kw"]),
         certificate=raw["certificate"],
         verification=raw["verification"],
+        raw=raw,
+    )
+
+
+@dataclass
+class SiteResult:
+    """Result of :func:`optimize_site` (the LP optimum of a site).
+
+    Attributes:
+        objective: total cost (currency).
+        grid: DataFrame with grid_import_kw, grid_export_kw, pv_curtail_kw and
+            pi (balance dual, currency/kWh); indexed like the input.
+        batteries: one DataFrame per battery with charge_kw, discharge_kw and
+            soc_kwh (end of step).
+        ev_kw: DataFrame, one column per EV session (kW, AC).
+        deferrable_kw: DataFrame, one column per deferrable load (kW).
+        peak_kw: one peak per demand window (kW).
+        burned_kwh: energy still dissipated by simultaneous charge and
+            discharge after the repair (0 whenever prices are non-negative).
+        repaired_steps: (battery, step) pairs made exclusive by the repair.
+        simultaneous_steps: (battery, step) pairs left charging and discharging at once.
+        raw: the result dictionary.
+    """
+
+    objective: float
+    grid: Any
+    batteries: List[Any]
+    ev_kw: Any
+    deferrable_kw: Any
+    peak_kw: List[float]
+    burned_kwh: float
+    repaired_steps: int
+    simultaneous_steps: int
+    raw: Dict[str, Any] = field(repr=False, default_factory=dict)
+
+
+def _dt_from_index(index: Any, dt_hours: Any) -> Any:
+    import pandas as pd
+
+    if dt_hours is not None:
+        return dt_hours if np.isscalar(dt_hours) else _to_list(dt_hours)
+    if isinstance(index, pd.DatetimeIndex) and len(index) >= 2:
+        step = (index[1:] - index[:-1]).total_seconds().to_numpy() / 3600.0
+        if np.allclose(step, step[0]):
+            return float(step[0])
+        return step.tolist() + [float(step[-1])]
+    return 1.0
+
+
+def optimize_site(
+    series: Any,
+    batteries: Sequence[Mapping[str, Any]],
+    evs: Optional[Sequence[Mapping[str, Any]]] = None,
+    deferrable: Optional[Sequence[Mapping[str, Any]]] = None,
+    grid: Optional[Mapping[str, float]] = None,
+    dt_hours: Optional[Union[float, Sequence[float]]] = None,
+    pv_curtailable: bool = True,
+    demand_charges: Optional[Sequence[Mapping[str, Any]]] = None,
+    carbon: Optional[Mapping[str, Any]] = None,
+) -> SiteResult:
+    """Optimal dispatch of a richer site with the COIN-OR CLP LP (pandas in and out).
+
+    Args:
+        series: columns price_import, price_export (currency/kWh, required),
+            load_kw, pv_kw (kW), emission_factor (kg/kWh), one row per step.
+        batteries: battery dicts as in :func:`optimize` (any number).
+        evs: ``[{"arrival_step", "departure_step", "energy_kwh", "p_max_kw", "eta"}]``:
+            at least energy_kwh delivered over [arrival, departure).
+        deferrable: ``[{"earliest_step", "end_step", "energy_kwh", "p_max_kw"}]``:
+            exactly energy_kwh inside the window.
+        grid: import_max_kw, export_max_kw (kW), shared by every asset.
+        dt_hours: step length(s) in hours; default: from a DatetimeIndex, else 1.
+        pv_curtailable: PV may be curtailed.
+        demand_charges: ``[{"price_per_kw", "start", "end", "prior_peak_kw"}]``.
+        carbon: ``{"price_per_kg", "credit_exports"}``.
+
+    Returns:
+        :class:`SiteResult`. Raises :class:`joule.UnsupportedError` when joule
+        was built without CLP, :class:`joule.InfeasibleError` for unreachable
+        EV targets or deferrable energies.
+    """
+    import pandas as pd
+
+    index = getattr(series, "index", None)
+    cols = {}
+    for name in _SERIES:
+        if hasattr(series, "columns"):
+            if name in series.columns:
+                cols[name] = _to_list(series[name])
+        elif name in series:
+            cols[name] = _to_list(series[name])
+    if "price_import" not in cols or "price_export" not in cols:
+        raise ValueError("series needs price_import and price_export")
+    n = len(cols["price_import"])
+    site: Dict[str, Any] = {
+        "dt_hours": _dt_from_index(index, dt_hours),
+        "series": cols,
+        "batteries": [dict(b) for b in batteries],
+        "evs": [dict(e) for e in (evs or [])],
+        "deferrable": [dict(d) for d in (deferrable or [])],
+        "grid": dict(grid or {}),
+        "pv_curtailable": bool(pv_curtailable),
+    }
+    if demand_charges:
+        site["demand_charges"] = [dict(w) for w in demand_charges]
+    if carbon:
+        site["carbon"] = dict(carbon)
+    raw = json.loads(_native.optimize_site_json(json.dumps(site)))
+    idx = index if index is not None and len(index) == n else None
+    grid_df = pd.DataFrame(
+        {
+            "grid_import_kw": raw["grid_import_kw"],
+            "grid_export_kw": raw["grid_export_kw"],
+            "pv_curtail_kw": raw["pv_curtail_kw"],
+            "pi": raw["pi"],
+        },
+        index=idx,
+    )
+    bats = [
+        pd.DataFrame({"charge_kw": c, "discharge_kw": d, "soc_kwh": s[1:]}, index=idx)
+        for c, d, s in zip(raw["charge_kw"], raw["discharge_kw"], raw["soc_kwh"])
+    ]
+    ev = pd.DataFrame({f"ev{i}": v for i, v in enumerate(raw["ev_kw"])}, index=idx)
+    de = pd.DataFrame({f"deferrable{i}": v for i, v in enumerate(raw["deferrable_kw"])}, index=idx)
+    return SiteResult(
+        objective=float(raw["objective"]),
+        grid=grid_df,
+        batteries=bats,
+        ev_kw=ev,
+        deferrable_kw=de,
+        peak_kw=list(raw["peak_kw"]),
+        burned_kwh=float(raw["burned_kwh"]),
+        repaired_steps=int(raw["repaired_steps"]),
+        simultaneous_steps=int(raw["simultaneous_steps"]),
         raw=raw,
     )
 

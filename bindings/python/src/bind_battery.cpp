@@ -9,6 +9,7 @@
 
 #include "bind_common.hpp"
 #include "joule/battery/dispatch.hpp"
+#include "joule/battery/site.hpp"
 
 namespace joule::py {
 
@@ -65,6 +66,33 @@ void init_battery(pyb::module_& m) {
       },
       pyb::arg("case_json"), pyb::arg("repeats") = 3,
       "Benchmark helper: (objective, best solve CPU time in seconds over `repeats`), parsing excluded.");
+  m.def(
+      "optimize_site_json",
+      [](const std::string& site_json) {
+        std::string out;
+        Error err;
+        bool ok = true;
+        {
+          pyb::gil_scoped_release release;
+          auto site = battery::parse_site_json(site_json);
+          if (!site) {
+            ok = false;
+            err = site.error();
+          } else {
+            auto sol = battery::solve_site_lp(*site);
+            if (!sol) {
+              ok = false;
+              err = sol.error();
+            } else {
+              out = battery::site_solution_to_json(*sol);
+            }
+          }
+        }
+        if (!ok) raise_error(err);
+        return out;
+      },
+      pyb::arg("site_json"), "Solve a site (batteries, evs, deferrable) with the CLP LP; returns the result JSON.");
+  m.def("site_lp_available", &battery::site_lp_available, "True if built with COIN-OR CLP.");
   m.def(
       "screen_json",
       [](const std::string& case_json) {

@@ -125,13 +125,27 @@ struct Breakdown {
   double energy_import = 0, energy_export_revenue = 0, degradation = 0, carbon = 0, demand = 0, terminal_value = 0;
 };
 
-/// Dual certificate of the LP relaxation: any values give a valid lower bound
-/// (all variables are boxed), the solver's give a tight one when the
-/// relaxation is exact.
+/// Optimality certificate. Two independent parts, either may be empty:
+///
+/// * LP duals (pi, w, demand_nu): any values give a valid lower bound of the
+///   LP relaxation (all variables are boxed); the solver's give a tight one
+///   when the relaxation is exact.
+/// * Bellman functions (value_*): piecewise-linear functions V_t of stored
+///   energy, t = 0..T, given by breakpoints. If V_T is below the terminal cost
+///   and V_t(e) <= h_t(D) + V_{t+1}(e + D) for every energy level e and
+///   feasible change D (h_t = the canonical stage cost WITH complementarity),
+///   then V_0(e_0) is a lower bound of the canonical problem itself, tight
+///   when the V_t are the exact costs-to-go. This proves optimality where no
+///   LP dual can (complementarity binding: the relaxation is strictly
+///   below). The solver fills it whenever some stage is non-convex and no
+///   demand window couples the steps.
 struct Certificate {
   std::vector<double> pi;                       ///< balance duals [currency/kWh], T entries
   std::vector<double> w;                        ///< value of stored energy [currency/kWh], T entries
   std::vector<std::vector<double>> demand_nu;   ///< per window, per step in it: peak-row duals [currency/kW]
+  std::vector<double> value_e_kwh;              ///< Bellman breakpoints: stored energy [kWh], increasing per t
+  std::vector<double> value_cost;               ///< Bellman values at those breakpoints [currency]
+  std::vector<std::size_t> value_offset;        ///< T+2 entries: V_t is [value_offset[t], value_offset[t+1])
 };
 
 /// What `verify` found.
@@ -139,7 +153,9 @@ struct Verification {
   bool feasible = false;             ///< bounds, balance, SoC, terminal, complementarity within tolerance
   double objective = 0.0;            ///< re-evaluated from the schedule
   Breakdown breakdown{};             ///< re-evaluated
-  double lower_bound = 0.0;          ///< Lagrangian bound from the certificate (<= any feasible objective)
+  double lower_bound = 0.0;          ///< best bound from the certificate (<= any feasible objective)
+  double lp_bound = 0.0;             ///< Lagrangian bound of the LP relaxation from pi, w, demand_nu
+  double bellman_bound = 0.0;        ///< V_0(e_0) minus the largest Bellman violation per step (-inf if absent)
   double gap = 0.0;                  ///< objective - lower_bound (>= 0 up to rounding)
   bool proven_optimal = false;       ///< gap <= tol * max(1, |objective|)
   double max_balance_violation_kw = 0, max_bound_violation = 0, max_soc_violation_kwh = 0;

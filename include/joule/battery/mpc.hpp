@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -48,8 +49,18 @@ struct Scenario {
 /// Forecast provider: scenarios for steps [t, t + n) (one = point forecast).
 using Forecaster = std::function<std::vector<Scenario>(std::size_t t, std::size_t n)>;
 
+/// Which first step the controller applies when there are several scenarios.
+enum class ScenarioPolicy : std::uint8_t {
+  min_expected_cost,  ///< the scenarios' optimal first steps are candidates; each is scored in every
+                      ///< scenario (its step cost + that scenario's optimum from the state it leads to)
+                      ///< and the one with the least weighted mean wins; candidates infeasible in some
+                      ///< scenario are dropped (robust first step)
+  most_likely,        ///< the first step of the scenario with the largest weight
+};
+
 /// Receding-horizon options.
 struct MpcOptions {
+  ScenarioPolicy policy = ScenarioPolicy::min_expected_cost;  ///< see ScenarioPolicy
   std::size_t horizon_steps = 96;  ///< look-ahead per solve
   double terminal_value_factor = 1.0;  ///< value of energy left at a horizon end = factor x mean forecast export price x eta_discharge
 };
@@ -63,6 +74,7 @@ struct MpcResult {
   std::vector<double> expected_cost;  ///< per solve: weighted mean of the scenarios' optima
   std::vector<double> cost_spread;    ///< per solve: max - min of the scenarios' optima
   std::size_t solves = 0;
+  std::size_t candidate_solves = 0;   ///< extra solves that scored candidate first steps
 };
 
 /// Replays `truth` with re-optimisation at every step. The realised schedule

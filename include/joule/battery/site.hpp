@@ -3,10 +3,17 @@
 // Several batteries, EV charging sessions with arrival/departure/energy
 // targets, deferrable loads and one shared grid connection (import and
 // export caps shared by every asset) behind one meter. Solved as a linear
-// programme by COIN-OR CLP when joule was built with it (`site_lp_available()`);
-// the battery flows are the LP relaxation (SPEC §4.4 "relax" mode): the
-// result reports the energy burned by simultaneous charge and discharge,
-// which is zero whenever energy has a non-negative value at the meter.
+// programme by COIN-OR CLP when joule was built with it (`site_lp_available()`).
+// The LP may charge and discharge a battery at once (SPEC §4.2); the result is
+// post-processed by SPEC §4.3's local repair (the freed energy lowers import,
+// raises curtailment or export at the same step), which keeps the SoC path and
+// never raises the cost, and imports/exports are netted where that is free
+// (§4.1). Whenever energy keeps a non-negative value at the meter (prices >= 0)
+// every simultaneous step is repaired and the result is the canonical optimum;
+// steps that genuinely burn energy (negative prices, no free disposal) stay as
+// the LP has them and are counted in `simultaneous_steps` / `burned_kwh`
+// (SPEC §4.4 "relax" mode: the objective is then a lower bound of the
+// canonical one; the exact DP of dispatch.hpp handles a single battery).
 //
 // Example:
 //   joule::battery::Site s;  s.dt_hours = {1.0};  s.price_import = {...};  s.price_export = {...};
@@ -16,6 +23,8 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "joule/battery/dispatch.hpp"
@@ -60,7 +69,9 @@ struct SiteSolution {
   std::vector<std::vector<double>> ev_kw, deferrable_kw;              ///< per session / load
   std::vector<double> peak_kw;
   std::vector<double> pi;                 ///< balance duals [currency/kWh]
-  double burned_kwh = 0;                  ///< energy dissipated by simultaneous charge/discharge (relaxation)
+  double burned_kwh = 0;                  ///< energy dissipated by simultaneous charge/discharge left after repair
+  std::size_t repaired_steps = 0;         ///< (battery, step) pairs made exclusive by the local repair
+  std::size_t simultaneous_steps = 0;     ///< (battery, step) pairs still charging and discharging at once
 };
 
 /// True if this build has the COIN-OR CLP backend.
@@ -72,5 +83,16 @@ Result<SiteSolution> solve_site_lp(const Site& s);
 
 /// The canonical problem as a one-battery site (for cross-checks).
 Site site_from_problem(const Problem& p);
+
+/// Parses a site: the `joule.battery.case/1` schema with `batteries` (an array
+/// of battery objects) instead of `battery`, plus `evs` ({arrival_step,
+/// departure_step, energy_kwh, p_max_kw, eta}) and `deferrable` ({earliest_step,
+/// end_step, energy_kwh, p_max_kw}) arrays. Errors name the field.
+Result<Site> parse_site_json(std::string_view json);
+
+/// The solution as JSON: objective, grid/PV arrays, per-battery charge_kw,
+/// discharge_kw, soc_kwh, ev_kw, deferrable_kw, peak_kw, pi, burned_kwh,
+/// repaired_steps, simultaneous_steps.
+std::string site_solution_to_json(const SiteSolution& s);
 
 }  // namespace joule::battery
