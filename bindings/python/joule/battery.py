@@ -306,24 +306,53 @@ def optimize_site(
 ) -> SiteResult:
     """Optimal dispatch of a richer site with the COIN-OR CLP LP (pandas in and out).
 
-    Args:
-        series: columns price_import, price_export (currency/kWh, required),
-            load_kw, pv_kw (kW), emission_factor (kg/kWh), one row per step.
-        batteries: battery dicts as in :func:`optimize` (any number).
-        evs: ``[{"arrival_step", "departure_step", "energy_kwh", "p_max_kw", "eta"}]``:
-            at least energy_kwh delivered over [arrival, departure).
-        deferrable: ``[{"earliest_step", "end_step", "energy_kwh", "p_max_kw"}]``:
-            exactly energy_kwh inside the window.
-        grid: import_max_kw, export_max_kw (kW), shared by every asset.
-        dt_hours: step length(s) in hours; default: from a DatetimeIndex, else 1.
-        pv_curtailable: PV may be curtailed.
-        demand_charges: ``[{"price_per_kw", "start", "end", "prior_peak_kw"}]``.
-        carbon: ``{"price_per_kg", "credit_exports"}``.
+    Several batteries, EVs with charging targets and deferrable loads share one grid
+    connection; after the LP, simultaneous charge/discharge and import/export are removed
+    where that cannot raise the cost (SPEC 4.1, 4.3), otherwise reported.
 
-    Returns:
-        :class:`SiteResult`. Raises :class:`joule.UnsupportedError` when joule
-        was built without CLP, :class:`joule.InfeasibleError` for unreachable
-        EV targets or deferrable energies.
+    Parameters
+    ----------
+    series : DataFrame or mapping
+        Columns price_import, price_export (currency/kWh, required), load_kw, pv_kw (kW),
+        emission_factor (kg/kWh); one row per step.
+    batteries : sequence of dict
+        Battery dicts as in :func:`optimize` (any number).
+    evs : sequence of dict, optional
+        ``{"arrival_step", "departure_step", "energy_kwh", "p_max_kw", "eta"}``: at least
+        energy_kwh delivered over [arrival, departure).
+    deferrable : sequence of dict, optional
+        ``{"earliest_step", "end_step", "energy_kwh", "p_max_kw"}``: exactly energy_kwh inside the window.
+    grid : dict, optional
+        import_max_kw, export_max_kw (kW), shared by every asset.
+    dt_hours : float or sequence of float, optional
+        Step length(s) in hours; default: from a DatetimeIndex, else 1.
+    pv_curtailable : bool
+        PV may be curtailed.
+    demand_charges : sequence of dict, optional
+        ``{"price_per_kw", "start", "end", "prior_peak_kw"}``.
+    carbon : dict, optional
+        ``{"price_per_kg", "credit_exports"}``.
+
+    Returns
+    -------
+    SiteResult
+        Objective, per-step schedule of every asset and the grid, and the exclusivity report.
+
+    Raises
+    ------
+    joule.UnsupportedError
+        joule was built without CLP.
+    joule.InfeasibleError
+        An EV target or a deferrable energy cannot be reached.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"price_import": [0.10, 0.40], "price_export": [0.05, 0.05],
+    ...                   "load_kw": [1.0, 3.0]})
+    >>> r = optimize_site(s, [dict(capacity_kwh=5, soc_init=0.0, p_charge_max_kw=3, p_discharge_max_kw=3)])
+    >>> round(r.objective, 4)  # charge 3 kWh at 0.10 with the first load, cover the second from the battery
+    0.4
     """
     import pandas as pd
 
