@@ -7,6 +7,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <new>
+#include <cstdlib>
 #include <deque>
 #include <fstream>
 #include <map>
@@ -198,16 +200,35 @@ namespace {
 
 // Certificates in fixed-size chunks: stable addresses (the storage lots and the id index
 // hold indices, callers hold `find` pointers) without a heap node per certificate, which is
-// what std::deque does for records larger than its 512-byte node.
+// what std::deque does for records larger than its 512-byte node. A chunk is one 2 MiB
+// aligned block that asks for a transparent huge page (one page fault instead of 512), and
+// records are constructed in place as they are added (no default construction up front).
 class CertStore {
  public:
-  static constexpr std::size_t kChunk = 4096;
+  static constexpr std::size_t kBytes = std::size_t{2} << 20;
+  static constexpr std::size_t kChunk = kBytes / sizeof(Certificate);
+  CertStore() = default;
+  CertStore(const CertStore&) = delete;
+  CertStore& operator=(const CertStore&) = delete;
+  ~CertStore() {
+    for (std::size_t i = 0; i < size_; ++i) (*this)[i].~Certificate();
+    for (Certificate* c : chunks_) std::free(c);
+  }
   std::size_t size() const noexcept { return size_; }
   Certificate& operator[](std::size_t i) noexcept { return chunks_[i / kChunk][i % kChunk]; }
   const Certificate& operator[](std::size_t i) const noexcept { return chunks_[i / kChunk][i % kChunk]; }
   void push_back(Certificate&& c) {
-    if (size_ % kChunk == 0) chunks_.push_back(std::make_unique<Certificate[]>(kChunk));
-    (*this)[size_++] = std::move(c);
+    if (size_ % kChunk == 0) {
+      chunks_.reserve(chunks_.size() + 1);
+      void* p = std::aligned_alloc(kBytes, kBytes);
+      if (p == nullptr) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+      madvise(p, kBytes, MADV_HUGEPAGE);  // a hint only
+#endif
+      chunks_.push_back(static_cast<Certificate*>(p));
+    }
+    ::new (static_cast<void*>(&(*this)[size_])) Certificate(std::move(c));
+    ++size_;
   }
   template <class F>
   void for_each(F&& f) {
@@ -219,7 +240,7 @@ class CertStore {
   }
 
  private:
-  std::vector<std::unique_ptr<Certificate[]>> chunks_;
+  std::vector<Certificate*> chunks_;
   std::size_t size_ = 0;
 };
 

@@ -189,3 +189,26 @@ TEST_CASE("carbon: a chained log with a non-integer time is malformed, not conve
   REQUIRE_FALSE(back);
   CHECK_EQ(back.error().code, joule::Errc::malformed);
 }
+
+TEST_CASE("carbon: certificates spanning several storage chunks keep their addresses and values") {
+  auto reg = Registry::make(setup());
+  REQUIRE(reg);
+  constexpr int kN = 15000;  // more than two 2 MiB chunks of certificate records
+  for (int i = 0; i < kN; ++i) {
+    const std::int64_t t = kT0 + static_cast<std::int64_t>(i / 10) * 3600;
+    auto r = reg->issue({"DEV-" + std::to_string(i % 10), "DK1", "wind", t, t + 3600, 1000 + i, "P", -1});
+    REQUIRE(r.ok());
+  }
+  const Certificate* first = reg->find("GC-1");
+  REQUIRE(first != nullptr);
+  for (int i = 1; i <= kN; i += 997) {
+    const Certificate* c = reg->find("GC-" + std::to_string(i));
+    REQUIRE(c != nullptr);
+    CHECK_EQ(c->volume_wh, 1000 + i - 1);
+  }
+  CHECK_EQ(reg->find("GC-1"), first);  // stable address after growth
+  CHECK_EQ(reg->certificates().size(), static_cast<std::size_t>(kN));
+  auto back = Registry::replay(setup(), reg->log_text());
+  REQUIRE(back);
+  CHECK_EQ(back->head_hash(), reg->head_hash());
+}
