@@ -1,6 +1,8 @@
 # battery: exact dispatch (host), real-time controller (freestanding core).
-list(APPEND JOULE_CORE_HEADERS include/joule/battery/rt_controller.hpp include/joule/battery/arbitrage.hpp)
-target_sources(joule_core PRIVATE src/battery/core/rt_controller.cpp src/battery/core/arbitrage.cpp)
+list(APPEND JOULE_CORE_HEADERS include/joule/battery/rt_controller.hpp include/joule/battery/arbitrage.hpp
+     include/joule/battery/rt_controller_c.h)
+target_sources(joule_core PRIVATE src/battery/core/rt_controller.cpp src/battery/core/arbitrage.cpp
+               src/battery/core/rt_controller_c.cpp)
 if(NOT JOULE_FIRMWARE)
   target_sources(joule_objects PRIVATE src/battery/dispatch.cpp src/battery/pwl.cpp src/battery/json.cpp src/battery/site_json.cpp src/battery/mpc.cpp
                  bindings/c/src/c_api_battery.cpp)
@@ -22,9 +24,11 @@ endif()
 set(JOULE_TEST_SOURCES_battery ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/test_dispatch.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/test_site_lp.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/core/test_rt_controller.cpp
-    ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/core/test_arbitrage.cpp ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/test_arbitrage_host.cpp)
+    ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/core/test_arbitrage.cpp ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/test_arbitrage_host.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/core/test_rt_controller_c.cpp)
 list(APPEND JOULE_CORE_TEST_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/core/test_rt_controller.cpp
-     ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/core/test_arbitrage.cpp)
+     ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/core/test_arbitrage.cpp
+     ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/core/test_rt_controller_c.cpp)
 list(APPEND JOULE_FIRMWARE_EXTRA_IMAGE_SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/firmware/fw_battery.cpp)
 if(JOULE_FIRMWARE)
   # worst-case stack of the controller: GCC's per-function stack usage (.su files)

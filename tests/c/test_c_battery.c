@@ -83,6 +83,63 @@ int main(void) {
   cfg.soc_max_kwh = 20;
   CHECK(joule_battery_rt_create(&cfg, 5.0, &rt) == JOULE_INVALID_ARGUMENT);
 
+  /* The firmware face: caller storage, no heap (same set-points as the C++ controller tests). */
+  {
+    joule_battery_rt_storage st;
+    joule_battery_rt_output o;
+    int i;
+    joule_battery_rt_config_default(&cfg);
+    cfg.capacity_kwh = 10;
+    cfg.soc_min_kwh = 1;
+    cfg.soc_max_kwh = 9;
+    cfg.p_charge_max_kw = 5;
+    cfg.p_discharge_max_kw = 5;
+    cfg.ramp_kw_per_s = 1;
+    cfg.soc_max_kwh = 11; /* above capacity */
+    CHECK(joule_battery_rt_init(&st, &cfg, 5.0) == JOULE_INVALID_ARGUMENT);
+    CHECK(strstr(joule_battery_rt_error(&st), "soc_max_kwh") != NULL);
+    CHECK(joule_battery_rt_step_inplace(&st, 1.0, 50.0, 0.0, 0, &o) == JOULE_INVALID_ARGUMENT);
+    cfg.soc_max_kwh = 9;
+
+    /* FCR droop: 2 kW reserve keeps the 5 kW schedule at 3 kW; full activation at 49.8 Hz adds 2 kW */
+    cfg.fcr_reserve_kw = 2;
+    CHECK(joule_battery_rt_init(&st, &cfg, 5.0) == JOULE_OK);
+    for (i = 0; i < 10; ++i) CHECK(joule_battery_rt_step_inplace(&st, 5.0, 50.0, 0.0, i, &o) == JOULE_OK);
+    CHECK(fabs(o.power_kw - 3.0) < 1e-9);
+    CHECK((o.flags & JOULE_BATTERY_RT_RESERVE_LIMITED) != 0);
+    for (i = 0; i < 5; ++i) CHECK(joule_battery_rt_step_inplace(&st, 5.0, 49.8, 0.0, 10 + i, &o) == JOULE_OK);
+    CHECK(fabs(o.power_kw - 5.0) < 1e-9);
+    CHECK(fabs(o.fcr_kw - 2.0) < 1e-9);
+    CHECK((o.flags & JOULE_BATTERY_RT_FCR_ACTIVE) != 0);
+    cfg.fcr_reserve_kw = 0;
+
+    /* DR cap: import capped at 2 kW over [100, 200) with 6 kW of load: discharge 4 kW */
+    CHECK(joule_battery_rt_init(&st, &cfg, 5.0) == JOULE_OK);
+    CHECK(joule_battery_rt_add_dr_event_inplace(&st, 100, 200, 2.0) == JOULE_OK);
+    for (i = 0; i < 10; ++i) CHECK(joule_battery_rt_step_inplace(&st, -3.0, 50.0, 6.0, 150, &o) == JOULE_OK);
+    CHECK(fabs(o.grid_import_kw - 2.0) < 1e-9);
+    CHECK((o.flags & JOULE_BATTERY_RT_DR_ACTIVE) != 0);
+    for (i = 0; i < 10; ++i) CHECK(joule_battery_rt_step_inplace(&st, -3.0, 50.0, 6.0, 250, &o) == JOULE_OK);
+    CHECK(fabs(o.power_kw + 3.0) < 1e-9);
+
+    /* SoC limit: discharging from 1.2 kWh with a slow ramp stops at soc_min_kwh */
+    {
+      int bad = 0, limited = 0;
+      cfg.ramp_kw_per_s = 0.01;
+      CHECK(joule_battery_rt_init(&st, &cfg, 1.2) == JOULE_OK);
+      for (i = 0; i < 4000; ++i) {
+        if (joule_battery_rt_step_inplace(&st, 5.0, 50.0, 0.0, i, &o) != JOULE_OK) ++bad;
+        if (o.soc_kwh < 1.0 - 1e-12) ++bad;
+        if (o.flags & JOULE_BATTERY_RT_SOC_LIMITED) limited = 1;
+      }
+      CHECK(bad == 0);
+      CHECK(limited);
+      CHECK(o.soc_kwh < 1.01);
+    }
+    CHECK(joule_battery_rt_set_soc_inplace(&st, -1.0) == JOULE_INVALID_ARGUMENT);
+    CHECK(joule_battery_rt_set_soc_inplace(&st, 4.0) == JOULE_OK);
+  }
+
   printf("battery: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }

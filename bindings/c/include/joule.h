@@ -36,7 +36,10 @@
 extern "C" {
 #endif
 
-/* Status codes: the numeric values of joule::Errc. */
+/* Status codes: the numeric values of joule::Errc (also defined, guarded, by the
+ * freestanding joule/battery/rt_controller_c.h). */
+#ifndef JOULE_STATUS_DEFINED
+#define JOULE_STATUS_DEFINED
 typedef enum joule_status {
   JOULE_OK = 0,
   JOULE_INVALID_ARGUMENT = 1,
@@ -57,6 +60,7 @@ typedef enum joule_status {
   JOULE_NUMERICAL = 16,
   JOULE_STATUS_FORCE_INT32_ = 0x7FFFFFFF /* keeps every int value a valid enum value */
 } joule_status;
+#endif
 
 /* The library's version string ("0.1.0"); compare with JOULE_VERSION_STRING. */
 JOULE_API const char* joule_version(void);

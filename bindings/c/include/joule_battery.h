@@ -40,38 +40,11 @@ JOULE_API joule_status joule_battery_site_json(const char* site_json, size_t sit
 /* Objective [currency] of the optimum of a JSON case (one call, no output buffer). */
 JOULE_API joule_status joule_battery_objective_json(const char* case_json, size_t case_len, double* objective);
 
-/* Real-time controller configuration (units in the names; see rt_controller.hpp).
- * struct_size must be sizeof(joule_battery_rt_config). */
-typedef struct joule_battery_rt_config {
-  size_t struct_size;
-  double capacity_kwh, soc_min_kwh, soc_max_kwh;
-  double p_charge_max_kw, p_discharge_max_kw, ramp_kw_per_s;
-  double eta_charge, eta_discharge, dt_s;
-  double fcr_reserve_kw, fcr_nominal_hz, fcr_deadband_hz, fcr_full_deviation_hz, fcr_energy_hours;
-} joule_battery_rt_config;
+/* The real-time controller's configuration, output, flags and the
+ * heap-free (caller storage) functions firmware links from joule_core. */
+#include "joule/battery/rt_controller_c.h"
 
-/* Fills cfg with the defaults (eta 1, dt 1 s, no FCR, 50 Hz, 10 mHz deadband, 200 mHz full activation, 0.25 h). */
-JOULE_API void joule_battery_rt_config_default(joule_battery_rt_config* cfg);
-
-/* Output of one control period; flags are JOULE_BATTERY_RT_* bits. */
-typedef struct joule_battery_rt_output {
-  double power_kw;       /* > 0 discharge */
-  double fcr_kw;
-  double grid_import_kw;
-  double soc_kwh;
-  uint32_t flags;
-} joule_battery_rt_output;
-
-enum {
-  JOULE_BATTERY_RT_POWER_LIMITED = 1,
-  JOULE_BATTERY_RT_RAMP_LIMITED = 2,
-  JOULE_BATTERY_RT_SOC_LIMITED = 4,
-  JOULE_BATTERY_RT_DR_ACTIVE = 8,
-  JOULE_BATTERY_RT_DR_UNMET = 16,
-  JOULE_BATTERY_RT_FCR_ACTIVE = 32,
-  JOULE_BATTERY_RT_RESERVE_LIMITED = 64
-};
-
+/* Host handle of a controller (heap); firmware uses joule_battery_rt_storage instead. */
 typedef struct joule_battery_rt joule_battery_rt;
 
 /* Creates a controller with the initial stored energy [kWh]. */

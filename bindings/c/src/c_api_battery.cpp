@@ -56,15 +56,8 @@ JOULE_API joule_status joule_battery_objective_json(const char* case_json, size_
   });
 }
 
-JOULE_API void joule_battery_rt_config_default(joule_battery_rt_config* cfg) {
-  if (!cfg) return;
-  const joule::battery::RtConfig d;
-  *cfg = joule_battery_rt_config{sizeof(joule_battery_rt_config),
-                                 d.capacity_kwh, d.soc_min_kwh, d.soc_max_kwh, d.p_charge_max_kw,
-                                 d.p_discharge_max_kw, d.ramp_kw_per_s, d.eta_charge, d.eta_discharge, d.dt_s,
-                                 d.fcr_reserve_kw, d.fcr_nominal_hz, d.fcr_deadband_hz, d.fcr_full_deviation_hz,
-                                 d.fcr_energy_hours};
-}
+// joule_battery_rt_config_default and the caller-storage functions are in joule_core
+// (src/battery/core/rt_controller_c.cpp) so that firmware links them.
 
 JOULE_API joule_status joule_battery_rt_create(const joule_battery_rt_config* c, double soc_kwh, joule_battery_rt** out) {
   return guard([&]() -> joule_status {
