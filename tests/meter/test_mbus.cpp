@@ -417,3 +417,36 @@ TEST_CASE("mbus: data types") {
   CHECK_EQ(tj->second, 5);
   CHECK_FALSE(tj->has_date);
 }
+
+TEST_CASE("mbus: a date/time VIF with a variable-length field (type M slot) keeps its bytes") {
+  // DIF 0x0D = variable length (EN 13757-3 Table 4), VIF 0x6D = date and time (Table 10),
+  // LVAR 0x04 = four bytes (Table 7, which alone would read them as ASCII text "ABCD").
+  // Annex A type M is not decoded: the record must carry the raw bytes, never text or a number.
+  const std::uint8_t rec_m[] = {0x0D, 0x6D, 0x04, 0x44, 0x43, 0x42, 0x41};
+  mbus::RecordReader rd(rec_m);
+  mbus::Record rec;
+  auto more = rd.next(rec);
+  REQUIRE(more);
+  REQUIRE(*more);
+  CHECK_EQ(rec.quantity, mbus::Quantity::date_time);
+  CHECK_EQ(rec.kind, mbus::RecordKind::bytes);
+  REQUIRE_EQ(rec.raw.size(), 4U);
+  CHECK_EQ(rec.raw[0], 0x44);
+  CHECK_EQ(rec.raw[3], 0x41);
+  // LVAR 0xE4 (binary number, 4 bytes) under the same VIF: still raw bytes, not an integer.
+  const std::uint8_t rec_bin[] = {0x0D, 0x6D, 0xE4, 0x01, 0x02, 0x03, 0x04};
+  mbus::RecordReader rd2(rec_bin);
+  more = rd2.next(rec);
+  REQUIRE(more);
+  REQUIRE(*more);
+  CHECK_EQ(rec.kind, mbus::RecordKind::bytes);
+  CHECK_EQ(rec.raw.size(), 4U);
+  // The same LVAR field under a non-date VIF (0x13, volume in litres) is still text.
+  const std::uint8_t rec_text[] = {0x0D, 0x13, 0x02, 0x42, 0x41};
+  mbus::RecordReader rd3(rec_text);
+  more = rd3.next(rec);
+  REQUIRE(more);
+  REQUIRE(*more);
+  CHECK_EQ(rec.kind, mbus::RecordKind::text);
+  CHECK_EQ(rec.text(), "AB");
+}

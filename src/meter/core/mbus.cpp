@@ -833,7 +833,13 @@ Result<bool> RecordReader::next(Record& r) noexcept {
       break;
     }
     case DataCoding::variable:
-      if (lvar <= 0xBF) {
+      if (info->date || info->date_time) {
+        // A date/time VIF with a variable-length field is the slot of EN 13757-3:2018
+        // Annex A type M (date and time with time zone). Its bit layout is not decoded
+        // here, so the bytes are kept as sent rather than shown as text or a number,
+        // which would be a wrong date.
+        r.kind = RecordKind::bytes;
+      } else if (lvar <= 0xBF) {
         // Text is sent last character first.
         r.kind = RecordKind::text;
         for (std::size_t i = 0; i < size; ++i) r.text_buf[i] = static_cast<char>(raw[size - 1 - i]);
