@@ -31,7 +31,7 @@ Result<Site> parse_site_json(std::string_view text) {
   auto bit = j.find("batteries");
   if (bit != j.end() && !bit->is_array()) return fail(Errc::malformed, "expected an array", Where::at_field("batteries"));
   // series, grid, demand charges and carbon share the case schema: parse them
-  // through it (with the first battery, or a placeholder when there is none)
+  // through it (with the first battery, or a 1 kWh stand-in that is dropped below when there is none)
   json base = j;
   base.erase("batteries");
   base.erase("evs");
