@@ -13,8 +13,8 @@ struct joule_timeseries {
   joule::TimeSeries series;
 };
 
-// joule.h's joule_status must keep the numbering of joule::Errc value for value (the freestanding
-// battery controller header declares the same enum; src/battery/core/rt_controller_c.cpp checks its copy).
+// joule_status (joule/core/status.h, shared by joule.h and the freestanding C headers) must keep the
+// numbering of joule::Errc value for value.
 static_assert(static_cast<int>(JOULE_OK) == static_cast<int>(joule::Errc::ok));
 static_assert(static_cast<int>(JOULE_INVALID_ARGUMENT) == static_cast<int>(joule::Errc::invalid_argument));
 static_assert(static_cast<int>(JOULE_OUT_OF_RANGE) == static_cast<int>(joule::Errc::out_of_range));
@@ -32,7 +32,7 @@ static_assert(static_cast<int>(JOULE_IO_ERROR) == static_cast<int>(joule::Errc::
 static_assert(static_cast<int>(JOULE_INTERNAL) == static_cast<int>(joule::Errc::internal));
 static_assert(static_cast<int>(JOULE_REJECTED) == static_cast<int>(joule::Errc::rejected));
 static_assert(static_cast<int>(JOULE_NUMERICAL) == static_cast<int>(joule::Errc::numerical));
-static_assert(joule::kErrcCount == 17, "a new Errc needs its joule_status in joule.h");
+static_assert(joule::kErrcCount == 17, "a new Errc needs its joule_status in joule/core/status.h");
 
 namespace joule::capi {
 

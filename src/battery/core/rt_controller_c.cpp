@@ -30,27 +30,7 @@ static_assert(alignof(Slot) <= alignof(joule_battery_rt_storage),
               "joule_battery_rt_storage is not aligned enough for the C++ controller");
 static_assert(sizeof(RtController) + 64 <= JOULE_BATTERY_RT_STORAGE_SIZE, "keep headroom for later fields");
 
-// The C status values are joule::Errc's.
-// joule_status is declared by joule.h and by rt_controller_c.h (firmware cannot include joule.h);
-// both must keep the numbering of joule::Errc, value for value.
-static_assert(static_cast<int>(JOULE_OK) == static_cast<int>(joule::Errc::ok));
-static_assert(static_cast<int>(JOULE_INVALID_ARGUMENT) == static_cast<int>(joule::Errc::invalid_argument));
-static_assert(static_cast<int>(JOULE_OUT_OF_RANGE) == static_cast<int>(joule::Errc::out_of_range));
-static_assert(static_cast<int>(JOULE_MALFORMED) == static_cast<int>(joule::Errc::malformed));
-static_assert(static_cast<int>(JOULE_CHECKSUM_MISMATCH) == static_cast<int>(joule::Errc::checksum_mismatch));
-static_assert(static_cast<int>(JOULE_AUTHENTICATION_FAILED) == static_cast<int>(joule::Errc::authentication_failed));
-static_assert(static_cast<int>(JOULE_BUFFER_TOO_SMALL) == static_cast<int>(joule::Errc::buffer_too_small));
-static_assert(static_cast<int>(JOULE_INCOMPLETE) == static_cast<int>(joule::Errc::incomplete));
-static_assert(static_cast<int>(JOULE_UNSUPPORTED) == static_cast<int>(joule::Errc::unsupported));
-static_assert(static_cast<int>(JOULE_INFEASIBLE) == static_cast<int>(joule::Errc::infeasible));
-static_assert(static_cast<int>(JOULE_NOT_FOUND) == static_cast<int>(joule::Errc::not_found));
-static_assert(static_cast<int>(JOULE_CONFLICT) == static_cast<int>(joule::Errc::conflict));
-static_assert(static_cast<int>(JOULE_LIMIT_EXCEEDED) == static_cast<int>(joule::Errc::limit_exceeded));
-static_assert(static_cast<int>(JOULE_IO_ERROR) == static_cast<int>(joule::Errc::io_error));
-static_assert(static_cast<int>(JOULE_INTERNAL) == static_cast<int>(joule::Errc::internal));
-static_assert(static_cast<int>(JOULE_REJECTED) == static_cast<int>(joule::Errc::rejected));
-static_assert(static_cast<int>(JOULE_NUMERICAL) == static_cast<int>(joule::Errc::numerical));
-static_assert(joule::kErrcCount == 17, "a new Errc needs its joule_status in both headers");
+// The C status values are joule::Errc's: joule_status comes from joule/core/status.h, checked against joule::Errc in the C API (c_api_core.cpp).
 
 Slot* slot_of(joule_battery_rt_storage* s) noexcept { return reinterpret_cast<Slot*>(s->opaque_.bytes_); }
 const Slot* slot_of(const joule_battery_rt_storage* s) noexcept {
