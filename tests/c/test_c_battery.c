@@ -5,17 +5,7 @@
 #include <string.h>
 
 #include "joule.h"
-
-static int passed = 0, failed = 0;
-#define CHECK(cond)                                               \
-  do {                                                            \
-    if (cond) {                                                   \
-      ++passed;                                                   \
-    } else {                                                      \
-      ++failed;                                                   \
-      fprintf(stderr, "%s:%d: CHECK(%s)\n", __FILE__, __LINE__, #cond); \
-    }                                                             \
-  } while (0)
+#include "check.h"
 
 static const char* kCase =
     "{\"dt_hours\": 1.0, \"series\": {\"price_import\": [0.1, 0.5, 0.1, 0.5], \"price_export\": [0.1, 0.5, 0.1, 0.5]},"
@@ -140,6 +130,5 @@ int main(void) {
     CHECK(joule_battery_rt_set_soc_inplace(&st, 4.0) == JOULE_OK);
   }
 
-  printf("battery: %d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return check_report("battery");
 }

@@ -8,18 +8,7 @@
 #include <time.h>
 
 #include "joule.h"
-
-static int passed = 0, failed = 0;
-
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (cond) {                                                       \
-      ++passed;                                                       \
-    } else {                                                          \
-      ++failed;                                                       \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-    }                                                                 \
-  } while (0)
+#include "check.h"
 
 static char* read_all(const char* path, size_t* n) {
   FILE* f = fopen(path, "rb");
@@ -272,6 +261,5 @@ int main(void) {
     remove(path);
     joule_carbon_registry_destroy(reg);
   }
-  printf("carbon: %d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return check_report("carbon");
 }

@@ -4,17 +4,7 @@
 #include <string.h>
 
 #include "joule.h"
-
-static int passed = 0, failed = 0;
-#define CHECK(cond)                                                  \
-  do {                                                               \
-    if (cond) {                                                      \
-      ++passed;                                                      \
-    } else {                                                         \
-      ++failed;                                                      \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-    }                                                                \
-  } while (0)
+#include "check.h"
 
 #define N (48 * 14)
 #define H 48
@@ -89,6 +79,5 @@ int main(void) {
     CHECK(joule_forecast_pinball(a, fc, 3, 0.0, &v) == JOULE_INVALID_ARGUMENT);
   }
 
-  printf("forecast: %d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return check_report("forecast");
 }

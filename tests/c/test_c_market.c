@@ -6,17 +6,7 @@
 #include <string.h>
 
 #include "joule.h"
-
-static int passed = 0, failed = 0;
-#define CHECK(cond)                                                                      \
-  do {                                                                                   \
-    if (cond) {                                                                          \
-      ++passed;                                                                          \
-    } else {                                                                             \
-      ++failed;                                                                          \
-      printf("FAILED %s:%d: %s (%s)\n", __FILE__, __LINE__, #cond, joule_last_error()); \
-    }                                                                                    \
-  } while (0)
+#include "check.h"
 
 static char* slurp(const char* path, size_t* len) {
   FILE* f = fopen(path, "rb");
@@ -341,6 +331,5 @@ int main(void) {
     CHECK(joule_community_settle(m, 4, o, 5, &opt, &s) == JOULE_INVALID_ARGUMENT && s == NULL);
   }
   CHECK(joule_market_replay_file("/nonexistent.bin", 0, NULL, 0, NULL) == JOULE_IO_ERROR);
-  printf("market: %d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return check_report("market");
 }

@@ -6,16 +6,7 @@
 #include <string.h>
 
 #include "joule.h"
-
-static int passed = 0, failed = 0;
-#define CHECK(cond)                                                       \
-  do {                                                                    \
-    if (cond) ++passed;                                                   \
-    else {                                                                \
-      ++failed;                                                           \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-    }                                                                     \
-  } while (0)
+#include "check.h"
 
 #define MAX_READINGS 512
 static joule_meter_reading readings[MAX_READINGS];
@@ -195,6 +186,5 @@ int main(void) {
   test_expected_values();
   test_sizes_and_errors();
   test_streaming();
-  printf("meter: %d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
+  return check_report("meter");
 }

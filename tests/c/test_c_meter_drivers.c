@@ -3,16 +3,7 @@
 #include <string.h>
 
 #include "joule.h"
-
-static int passed = 0, failed = 0;
-#define CHECK(cond)                                                       \
-  do {                                                                    \
-    if (cond) ++passed;                                                   \
-    else {                                                                \
-      ++failed;                                                           \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-    }                                                                     \
-  } while (0)
+#include "check.h"
 
 /* wM-Bus water meter (ELS, medium 7): volume 1234 l, date/time, stored volume and date, flags. */
 static const uint8_t kWater[] = {0x25, 0x44, 0x93, 0x15, 0x78, 0x56, 0x34, 0x12, 0x33, 0x07, 0x78,
@@ -43,6 +34,5 @@ int main(void) {
   CHECK(joule_meter_apply_driver(NULL, 5, NULL, NULL, NULL, 0, buf, sizeof buf, &n) == JOULE_INVALID_ARGUMENT);
   /* a truncated telegram fails cleanly */
   CHECK(joule_meter_apply_driver(kWater, 12, "mywater", kDriver, NULL, 0, buf, sizeof buf, &n) != JOULE_OK);
-  printf("meter_drivers: %d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return check_report("meter_drivers");
 }

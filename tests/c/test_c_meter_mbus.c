@@ -6,16 +6,7 @@
 #include <string.h>
 
 #include "joule.h"
-
-static int passed = 0, failed = 0;
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (cond) ++passed;                                                        \
-    else {                                                                     \
-      ++failed;                                                                \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-    }                                                                          \
-  } while (0)
+#include "check.h"
 
 #define MAX_READINGS 256
 static joule_meter_reading readings[MAX_READINGS];
@@ -128,6 +119,5 @@ int main(void) {
   CHECK(raw_numbers < 12);
   printf("meter_mbus: %d numbers, %d strings, %d raw (error-nibble BCD / manufacturer data)\n", numbers, strings,
          raw_numbers);
-  printf("meter_mbus: %d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
+  return check_report("meter_mbus");
 }

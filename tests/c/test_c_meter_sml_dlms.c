@@ -8,16 +8,7 @@
 #include <string.h>
 
 #include "joule.h"
-
-static int passed = 0, failed = 0;
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (cond) ++passed;                                                        \
-    else {                                                                     \
-      ++failed;                                                                \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-    }                                                                          \
-  } while (0)
+#include "check.h"
 
 #define MAX_READINGS 128
 static joule_meter_reading readings[MAX_READINGS];
@@ -224,6 +215,5 @@ int main(void) {
   test_sml();
   test_dlms_synthetic();
   test_dlms_han();
-  printf("meter_sml_dlms: %d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return check_report("meter_sml_dlms");
 }
