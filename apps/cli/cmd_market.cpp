@@ -60,6 +60,30 @@ int run_clear() {
   return kExitOk;
 }
 
+int run_blocks() {
+  const MarketArgs& a = args();
+  std::string text;
+  if (!read_file(a.input, text, "market blocks")) return kExitInput;
+  if (!check_json(text, a.input, "market blocks")) return kExitFailure;
+  auto c = market::parse_block_case(text);
+  if (!c) return report(c.error(), "market blocks");
+  auto r = market::clear_multi_period(c->periods, c->blocks, c->options);
+  if (!r) return report(r.error(), "market blocks");
+  const std::string out = market::block_result_json(*c, *r, 1);
+  emit(out, a.format, TableSpec{{{"/blocks"}}});
+  if (a.check) {
+    if (c->expected_json.empty()) {
+      fmt::print(stderr, "joule: market blocks: --check given but the case has no \"expected\" block\n");
+      return kExitFailure;
+    }
+    if (!market::json_equal(out, c->expected_json)) {
+      fmt::print(stderr, "joule: market blocks: result differs from the case's expected block\n");
+      return kExitFailure;
+    }
+  }
+  return kExitOk;
+}
+
 int run_replay() {
   const MarketArgs& a = args();
   auto recs = market::read_workload(a.workload);
@@ -112,6 +136,17 @@ void register_market(CLI::App& app) {
   add_format_option(clear, args().format, "one row per order (order, filled quantity)");
   clear->add_flag("--check", args().check, "exit 1 when the result differs from the case's expected block");
   clear->callback([] { std::exit(run_clear()); });
+
+  auto* blocks = market->add_subcommand(
+      "blocks",
+      "Clear one or more periods with block orders (multi-period, curtailable, linked and exclusive;\n"
+      "JSON schema joule.market.blocks/v1, docs/market.md) and print welfare, each period's result in\n"
+      "the layout of `market clear`, and each block's acceptance (ratio, lots per period, surplus).\n"
+      "  example: joule market blocks --input tests/data/market/blocks/linked_family.json --check");
+  blocks->add_option("--input", args().input, "block case file (JSON)")->required();
+  add_format_option(blocks, args().format, "one row per block (id, accepted, ratio, lots, surplus)");
+  blocks->add_flag("--check", args().check, "exit 1 when the result differs from the case's expected block");
+  blocks->callback([] { std::exit(run_blocks()); });
 
   auto* replay = market->add_subcommand(
       "replay",

@@ -294,61 +294,210 @@ Result<BlockAuctionResult> clear_with_blocks(std::span<const AuctionOrder> order
 }
 
 // ------------------------------------------------------------------ JSON faces
+namespace {
+// One order object of a case (README.md "Case schema"). What cannot be
+// represented marks the order malformed (it is then rejected by rule §1)
+// rather than failing the whole case.
+AuctionOrder parse_case_order(const nlohmann::json& o, std::string& raw_id) {
+  using nlohmann::json;
+  AuctionOrder a;
+  if (!o.is_object()) {
+    a.malformed = true;
+    a.has_id = false;
+    raw_id = "null";
+    return a;
+  }
+  const json id = o.contains("id") ? o["id"] : json();
+  raw_id = id.dump();
+  if (id.is_string()) {
+    a.id = id.get<std::string>();
+  } else {
+    a.malformed = true;
+    a.has_id = false;
+  }
+  const json side = o.contains("side") ? o["side"] : json();
+  if (side == "buy") a.side = Side::buy;
+  else if (side == "sell") a.side = Side::sell;
+  else a.malformed = true;
+  const json qty = o.contains("qty") ? o["qty"] : json();
+  if (qty.is_number_integer()) {
+    if (qty.is_number_unsigned() && qty.get<std::uint64_t>() > (std::uint64_t{1} << 52)) a.malformed = true;
+    else a.qty = qty.get<Lots>();
+  } else {
+    a.malformed = true;
+  }
+  const json price = o.contains("price") ? o["price"] : json();
+  if (price.is_null()) a.price = std::nullopt;
+  else if (price.is_number_integer() && !(price.is_number_unsigned() && price.get<std::uint64_t>() > (std::uint64_t{1} << 62)))
+    a.price = price.get<Ticks>();
+  else a.malformed = true;
+  return a;
+}
+
+Result<void> parse_price_limits(const nlohmann::json& j, AuctionOptions& opt) {
+  if (!j.contains("price_min") || !j["price_min"].is_number_integer())
+    return fail(Errc::malformed, "price_min must be an integer", Where::at_field("price_min"));
+  if (!j.contains("price_max") || !j["price_max"].is_number_integer())
+    return fail(Errc::malformed, "price_max must be an integer", Where::at_field("price_max"));
+  opt.price_min = j["price_min"].get<Ticks>();
+  opt.price_max = j["price_max"].get<Ticks>();
+  return opt.validate();
+}
+
+bool small_int(const nlohmann::json& v, std::int64_t lo, std::int64_t hi) {
+  if (!v.is_number_integer()) return false;
+  if (v.is_number_unsigned()) {
+    // Unsigned only when >= 0; may exceed int64.
+    const std::uint64_t u = v.get<std::uint64_t>();
+    return hi >= 0 && u <= static_cast<std::uint64_t>(hi) && (lo <= 0 || u >= static_cast<std::uint64_t>(lo));
+  }
+  const std::int64_t x = v.get<std::int64_t>();
+  return lo <= x && x <= hi;
+}
+}  // namespace
+
 Result<AuctionCase> parse_auction_case(std::string_view text) {
   using nlohmann::json;
   json j = json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return fail(Errc::malformed, "case is not a JSON object");
   AuctionCase c;
   if (j.contains("id") && j["id"].is_string()) c.id = j["id"].get<std::string>();
-  if (!j.contains("price_min") || !j["price_min"].is_number_integer())
-    return fail(Errc::malformed, "price_min must be an integer", Where::at_field("price_min"));
-  if (!j.contains("price_max") || !j["price_max"].is_number_integer())
-    return fail(Errc::malformed, "price_max must be an integer", Where::at_field("price_max"));
-  c.options.price_min = j["price_min"].get<Ticks>();
-  c.options.price_max = j["price_max"].get<Ticks>();
-  JOULE_RETURN_IF_ERROR(c.options.validate());
+  JOULE_RETURN_IF_ERROR(parse_price_limits(j, c.options));
   if (!j.contains("orders") || !j["orders"].is_array())
     return fail(Errc::malformed, "orders must be an array", Where::at_field("orders"));
-  std::size_t idx = 0;
   for (const json& o : j["orders"]) {
-    AuctionOrder a;
-    if (!o.is_object()) {
-      a.malformed = true;
-      a.has_id = false;
-      c.raw_ids.push_back("null");
-      c.orders.push_back(a);
-      ++idx;
-      continue;
-    }
-    const json id = o.contains("id") ? o["id"] : json();
-    c.raw_ids.push_back(id.dump());
-    if (id.is_string()) {
-      a.id = id.get<std::string>();
-    } else {
-      a.malformed = true;
-      a.has_id = false;
-    }
-    const json side = o.contains("side") ? o["side"] : json();
-    if (side == "buy") a.side = Side::buy;
-    else if (side == "sell") a.side = Side::sell;
-    else a.malformed = true;
-    const json qty = o.contains("qty") ? o["qty"] : json();
-    if (qty.is_number_integer()) {
-      if (qty.is_number_unsigned() && qty.get<std::uint64_t>() > (std::uint64_t{1} << 52)) a.malformed = true;
-      else a.qty = qty.get<Lots>();
-    } else {
-      a.malformed = true;
-    }
-    const json price = o.contains("price") ? o["price"] : json();
-    if (price.is_null()) a.price = std::nullopt;
-    else if (price.is_number_integer() && !(price.is_number_unsigned() && price.get<std::uint64_t>() > (std::uint64_t{1} << 62)))
-      a.price = price.get<Ticks>();
-    else a.malformed = true;
-    c.orders.push_back(std::move(a));
-    ++idx;
+    std::string raw;
+    c.orders.push_back(parse_case_order(o, raw));
+    c.raw_ids.push_back(std::move(raw));
   }
   if (j.contains("expected")) c.expected_json = j["expected"].dump();
   return c;
+}
+
+Result<BlockCase> parse_block_case(std::string_view text) {
+  using nlohmann::json;
+  json j = json::parse(text.begin(), text.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return fail(Errc::malformed, "block case is not a JSON object");
+  BlockCase c;
+  if (j.contains("id") && j["id"].is_string()) c.id = j["id"].get<std::string>();
+  JOULE_RETURN_IF_ERROR(parse_price_limits(j, c.options.auction));
+  if (j.contains("pricing")) {
+    if (j["pricing"] == "uniform") c.options.auction.pricing = Pricing::uniform;
+    else if (j["pricing"] == "pay_as_bid") c.options.auction.pricing = Pricing::pay_as_bid;
+    else return fail(Errc::malformed, "pricing must be \"uniform\" or \"pay_as_bid\"", Where::at_field("pricing"));
+  }
+  if (j.contains("ratio_steps")) {
+    if (!small_int(j["ratio_steps"], 1, 1000))
+      return fail(Errc::malformed, "ratio_steps must be an integer in 1..1000", Where::at_field("ratio_steps"));
+    c.options.ratio_steps = j["ratio_steps"].get<int>();
+  }
+  if (j.contains("max_combinations")) {
+    if (!small_int(j["max_combinations"], 1, std::int64_t{1} << 40))
+      return fail(Errc::malformed, "max_combinations must be an integer in 1..2^40",
+                  Where::at_field("max_combinations"));
+    c.options.max_combinations = j["max_combinations"].get<std::size_t>();
+  }
+  if (!j.contains("periods") || !j["periods"].is_array() || j["periods"].empty())
+    return fail(Errc::malformed, "periods must be a non-empty array", Where::at_field("periods"));
+  const std::size_t P = j["periods"].size();
+  for (std::size_t p = 0; p < P; ++p) {
+    const json& per = j["periods"][p];
+    if (!per.is_object() || !per.contains("orders") || !per["orders"].is_array())
+      return fail(Errc::malformed, "each period must be an object with an orders array", Where::at_index(p, "periods"));
+    std::vector<AuctionOrder> orders;
+    std::vector<std::string> raws;
+    for (const json& o : per["orders"]) {
+      std::string raw;
+      orders.push_back(parse_case_order(o, raw));
+      raws.push_back(std::move(raw));
+    }
+    c.periods.push_back(std::move(orders));
+    c.raw_ids.push_back(std::move(raws));
+  }
+  if (j.contains("blocks") && !j["blocks"].is_array())
+    return fail(Errc::malformed, "blocks must be an array", Where::at_field("blocks"));
+  const json blocks = j.contains("blocks") ? j["blocks"] : json::array();
+  // Blocks are validated strictly (unlike period orders, they have no
+  // rejection rule of their own): a bad block fails the case and is named.
+  std::vector<std::string> parent_ids(blocks.size());
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    const json& k = blocks[b];
+    if (!k.is_object()) return fail(Errc::malformed, "a block must be an object", Where::at_index(b, "blocks"));
+    PeriodBlock pb;
+    if (!k.contains("id") || !k["id"].is_string())
+      return fail(Errc::malformed, "block id must be a string", Where::at_index(b, "blocks"));
+    pb.id = k["id"].get<std::string>();
+    if (k.contains("side") && k["side"] == "buy") pb.side = Side::buy;
+    else if (k.contains("side") && k["side"] == "sell") pb.side = Side::sell;
+    else return fail(Errc::malformed, "block side must be \"buy\" or \"sell\"", Where::at_index(b, "blocks"));
+    if (!k.contains("price") || !small_int(k["price"], -(std::int64_t{1} << 62), std::int64_t{1} << 62))
+      return fail(Errc::malformed, "block price must be an integer [ticks]", Where::at_index(b, "blocks"));
+    pb.price = k["price"].get<Ticks>();
+    if (!k.contains("qty") || !k["qty"].is_array() || k["qty"].size() != P)
+      return fail(Errc::malformed, "block qty must be an array with one integer per period",
+                  Where::at_index(b, "blocks"));
+    for (const json& q : k["qty"]) {
+      if (!small_int(q, 0, std::int64_t{1} << 52))
+        return fail(Errc::malformed, "block qty entries must be integers in 0..2^52 [lots]",
+                    Where::at_index(b, "blocks"));
+      pb.qty.push_back(q.get<Lots>());
+    }
+    if (k.contains("min_acceptance_ratio")) {
+      if (!k["min_acceptance_ratio"].is_number())
+        return fail(Errc::malformed, "min_acceptance_ratio must be a number in (0, 1]", Where::at_index(b, "blocks"));
+      pb.min_acceptance_ratio = k["min_acceptance_ratio"].get<double>();
+    }
+    if (k.contains("parent") && !k["parent"].is_null()) {
+      if (!k["parent"].is_string())
+        return fail(Errc::malformed, "block parent must be another block's id", Where::at_index(b, "blocks"));
+      parent_ids[b] = k["parent"].get<std::string>();
+    }
+    if (k.contains("exclusive_group") && !k["exclusive_group"].is_null()) {
+      if (!small_int(k["exclusive_group"], -(std::int64_t{1} << 62), std::int64_t{1} << 62))
+        return fail(Errc::malformed, "exclusive_group must be an integer", Where::at_index(b, "blocks"));
+      pb.exclusive_group = k["exclusive_group"].get<std::int64_t>();
+    }
+    c.blocks.push_back(std::move(pb));
+  }
+  for (std::size_t b = 0; b < c.blocks.size(); ++b) {
+    if (parent_ids[b].empty()) continue;
+    std::size_t a = 0;
+    while (a < c.blocks.size() && c.blocks[a].id != parent_ids[b]) ++a;
+    if (a == c.blocks.size() || a == b)
+      return fail(Errc::malformed, "block parent names no other block", Where::at_index(b, "blocks"));
+    c.blocks[b].parent = a;
+  }
+  if (j.contains("expected")) c.expected_json = j["expected"].dump();
+  return c;
+}
+
+std::string block_result_json(const BlockCase& c, const MultiPeriodResult& r, int indent) {
+  using nlohmann::ordered_json;
+  ordered_json o;
+  o["welfare"] = r.welfare;
+  o["combinations"] = r.combinations;
+  ordered_json periods = ordered_json::array();
+  for (std::size_t p = 0; p < r.periods.size() && p < c.periods.size(); ++p) {
+    AuctionCase one;
+    one.orders = c.periods[p];
+    one.raw_ids = c.raw_ids[p];
+    periods.push_back(ordered_json::parse(auction_result_json(one, r.periods[p], -1)));
+  }
+  o["periods"] = periods;
+  ordered_json blocks = ordered_json::array();
+  for (std::size_t b = 0; b < r.blocks.size() && b < c.blocks.size(); ++b) {
+    const BlockAcceptance& a = r.blocks[b];
+    ordered_json k;
+    k["id"] = c.blocks[b].id;
+    k["accepted"] = a.accepted_steps > 0;
+    k["ratio"] = a.ratio;
+    k["lots"] = a.lots;
+    k["surplus"] = a.surplus;
+    k["paradoxically_rejected"] = a.paradoxically_rejected;
+    blocks.push_back(k);
+  }
+  o["blocks"] = blocks;
+  return o.dump(indent);
 }
 
 std::string auction_result_json(const AuctionCase& c, const AuctionResult& r, int indent) {

@@ -3,6 +3,9 @@
 // comments from rules §1-§9 and the block rules of docs/market.md.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "joule/market/call_auction.hpp"
@@ -178,4 +181,47 @@ TEST_CASE("multi-period blocks: bad input is refused with the block named") {
   CHECK(clear_multi_period(periods, b, o).error().code == joule::Errc::limit_exceeded);
   o.ratio_steps = 0;
   CHECK_FALSE(clear_multi_period(periods, b, o));
+}
+
+TEST_CASE("block cases (joule.market.blocks/v1): parse, clear and print the expected block") {
+  for (const char* name : {"multi_period_average", "linked_family", "exclusive_group"}) {
+    CAPTURE(name);
+    const std::string path = std::string(JOULE_TEST_DATA_DIR) + "/market/blocks/" + name + ".json";
+    std::ifstream f(path);
+    REQUIRE(f);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    auto c = parse_block_case(ss.str());
+    REQUIRE(c);
+    REQUIRE_FALSE(c->expected_json.empty());
+    auto r = clear_multi_period(c->periods, c->blocks, c->options);
+    REQUIRE(r);
+    CHECK(json_equal(block_result_json(*c, *r), c->expected_json));
+  }
+  // Links by id, strict block validation with the block named.
+  const char* base = R"({"price_min": -500, "price_max": 4000, "periods": [{"orders": []}, {"orders": []}], "blocks": )";
+  auto parse = [&](const std::string& blocks) { return parse_block_case(std::string(base) + blocks + "}"); };
+  auto ok = parse(R"([{"id": "p", "side": "sell", "price": 1, "qty": [1, 2]},
+                      {"id": "c", "side": "buy", "price": 2, "qty": [0, 3], "parent": "p", "min_acceptance_ratio": 0.5}])");
+  REQUIRE(ok);
+  REQUIRE(ok->blocks.size() == 2);
+  CHECK(ok->blocks[1].parent == std::optional<std::size_t>{0});
+  CHECK(ok->blocks[1].side == Side::buy);
+  CHECK(ok->blocks[1].qty == std::vector<Lots>{0, 3});
+  CHECK(ok->blocks[1].min_acceptance_ratio == 0.5);
+  for (const char* bad : {R"([{"id": "p", "side": "sell", "price": 1, "qty": [1]}])",
+                          R"([{"id": "p", "side": "hold", "price": 1, "qty": [1, 1]}])",
+                          R"([{"id": 3, "side": "sell", "price": 1, "qty": [1, 1]}])",
+                          R"([{"id": "p", "side": "sell", "price": 1.5, "qty": [1, 1]}])",
+                          R"([{"id": "p", "side": "sell", "price": 1, "qty": [-1, 1]}])",
+                          R"([{"id": "p", "side": "sell", "price": 1, "qty": [1, 1], "parent": "p"}])",
+                          R"([{"id": "p", "side": "sell", "price": 1, "qty": [1, 1], "parent": "q"}])", R"(7)"}) {
+    CAPTURE(bad);
+    auto r = parse(bad);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == joule::Errc::malformed);
+  }
+  CHECK_FALSE(parse_block_case(R"({"price_min": 0, "price_max": 10, "periods": []})"));
+  CHECK_FALSE(parse_block_case(R"({"price_min": 0, "price_max": 10, "periods": [{"orders": []}], "ratio_steps": 0})"));
+  CHECK_FALSE(parse_block_case("not json"));
 }

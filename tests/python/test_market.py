@@ -146,6 +146,69 @@ def test_cli_clear_and_replay(cli, test_data, tmp_path):
     assert bad.returncode == 3
 
 
+def _block_cases(test_data: Path):
+    return sorted((test_data / "market" / "blocks").glob("*.json"))
+
+
+def test_cli_blocks_cases(cli, test_data):
+    """`joule market blocks`: every hand-worked block case gives its expected block, and the
+    CLI agrees with clear_multi_period from Python on prices, fills and block acceptance."""
+    files = _block_cases(test_data)
+    assert len(files) == 3
+    for f in files:
+        case = json.loads(f.read_text())
+        out = subprocess.run([cli, "market", "blocks", "--input", str(f), "--check"], capture_output=True, text=True)
+        assert out.returncode == 0, (f.name, out.stderr)
+        got = json.loads(out.stdout)
+        assert got == case["expected"], f.name
+        orders = pd.DataFrame([dict(o, period=p) for p, per in enumerate(case["periods"]) for o in per["orders"]])
+        blocks = pd.DataFrame([{"id": b["id"], "side": b["side"], "price": b["price"], "qty": b["qty"],
+                                "parent": b.get("parent"), "exclusive_group": b.get("exclusive_group"),
+                                "min_acceptance_ratio": b.get("min_acceptance_ratio", 1.0)} for b in case["blocks"]])
+        r = jm.clear_multi_period(orders, blocks, len(case["periods"]), price_min=case["price_min"],
+                                  price_max=case["price_max"])
+        assert got["welfare"] == pytest.approx(r.welfare)
+        assert [p["price"] for p in got["periods"]] == [int(x) for x in r.periods["price"]]
+        assert [b["ratio"] for b in got["blocks"]] == pytest.approx(list(r.blocks["ratio"]))
+        assert [b["lots"] for b in got["blocks"]] == [list(map(int, x)) for x in r.blocks["lots"]]
+    # The hand-worked numbers themselves (derivations in each case's description).
+    lf = json.loads(subprocess.run([cli, "market", "blocks", "--input", str(test_data / "market" / "blocks" /
+                                    "linked_family.json")], capture_output=True, text=True).stdout)
+    assert lf["welfare"] == 480 and lf["periods"][0]["price"] == 60
+    assert [(b["id"], b["accepted"], b["surplus"]) for b in lf["blocks"]] == [("parent", True, -20), ("child", True, 300)]
+    ex = json.loads(subprocess.run([cli, "market", "blocks", "--input", str(test_data / "market" / "blocks" /
+                                    "exclusive_group.json")], capture_output=True, text=True).stdout)
+    assert ex["welfare"] == 700 and ex["periods"][0]["price"] == 65
+    assert [(b["accepted"], b["paradoxically_rejected"]) for b in ex["blocks"]] == [(False, True), (True, False)]
+
+
+def test_cli_blocks_errors_and_table(cli, test_data, tmp_path):
+    f = test_data / "market" / "blocks" / "multi_period_average.json"
+    t = subprocess.run([cli, "market", "blocks", "--input", str(f), "--format", "csv"], capture_output=True, text=True)
+    assert t.returncode == 0, t.stderr
+    lines = t.stdout.strip().splitlines()
+    assert lines[0].startswith("id,accepted,ratio") and lines[1].startswith("blk,true,1")
+    case = json.loads(f.read_text())
+    # A block whose qty does not cover every period is refused and named.
+    bad = dict(case, blocks=[dict(case["blocks"][0], qty=[10])])
+    p = tmp_path / "bad.json"
+    p.write_text(json.dumps(bad))
+    r = subprocess.run([cli, "market", "blocks", "--input", str(p)], capture_output=True, text=True)
+    assert r.returncode != 0 and "block qty" in r.stderr and "blocks" in r.stderr
+    # A parent that names no block.
+    bad = dict(case, blocks=[dict(case["blocks"][0], parent="nobody")])
+    p.write_text(json.dumps(bad))
+    r = subprocess.run([cli, "market", "blocks", "--input", str(p)], capture_output=True, text=True)
+    assert r.returncode != 0 and "parent" in r.stderr
+    # A wrong expected block fails --check.
+    wrong = dict(case, expected={"welfare": 1})
+    p.write_text(json.dumps(wrong))
+    r = subprocess.run([cli, "market", "blocks", "--input", str(p), "--check"], capture_output=True, text=True)
+    assert r.returncode == 1 and "differs" in r.stderr
+    # No such file.
+    assert subprocess.run([cli, "market", "blocks", "--input", str(tmp_path / "missing.json")]).returncode == 3
+
+
 def test_english_auction_and_community():
     bids = pd.DataFrame({"bidder": ["a", "b", "b", "c"], "amount": [1000, 1020, 1050, 9999], "time_s": [1, 2, 3, 100]})
     r = jm.english_auction(bids, reserve=1000, increment=50, close_s=100)

@@ -225,6 +225,31 @@ Result<AuctionCase> parse_auction_case(std::string_view json_text);
 /// fills for every valid order, rejected ids in input order).
 std::string auction_result_json(const AuctionCase& c, const AuctionResult& r, int indent = 1);
 
+/// A multi-period case with block orders (JSON schema joule.market.blocks/v1,
+/// docs/market.md "Block-order cases"): price limits, optional pricing,
+/// ratio_steps and max_combinations, `periods` (each with an `orders` array
+/// in the call-auction case layout) and `blocks` (id, side, price, qty per
+/// period, optional min_acceptance_ratio, parent block id, exclusive_group).
+struct BlockCase {
+  std::string id;
+  MultiPeriodOptions options;
+  std::vector<std::vector<AuctionOrder>> periods;  ///< orders per period
+  std::vector<std::vector<std::string>> raw_ids;   ///< per period, each order's id as JSON text
+  std::vector<PeriodBlock> blocks;
+  std::string expected_json;                       ///< the "expected" block as compact JSON, or empty
+};
+
+/// Parses a block case. malformed (naming the field or block) on bad JSON,
+/// a missing field or a bad block; period orders that cannot be represented
+/// are kept as malformed orders and rejected by the clearing (§1).
+Result<BlockCase> parse_block_case(std::string_view json_text);
+
+/// The result of `clear_multi_period` on a block case as one JSON object:
+/// welfare, combinations, `periods` (each in the layout of
+/// auction_result_json) and `blocks` (id, accepted, ratio, lots per period,
+/// surplus, paradoxically_rejected), in input order.
+std::string block_result_json(const BlockCase& c, const MultiPeriodResult& r, int indent = 1);
+
 /// True when two JSON texts hold the same value (objects compared by key).
 bool json_equal(std::string_view a, std::string_view b);
 
