@@ -46,8 +46,23 @@ struct GridBranch {
   }
 };
 
+/// A few breakpoints in fixed storage (a stage branch has at most 9: no heap per step).
+struct Pts {
+  std::array<double, 12> x{}, v{};
+  std::size_t n = 0;
+  bool empty() const noexcept { return n == 0; }
+  std::size_t size() const noexcept { return n; }
+  double lo() const noexcept { return x[0]; }
+  double hi() const noexcept { return x[n - 1]; }
+  void clear() noexcept { n = 0; }
+  void push(double xi, double vi) noexcept {
+    x[n] = xi;
+    v[n++] = vi;
+  }
+};
+
 struct StageBranch {
-  Pwl h;        ///< cost [currency] of an energy change D [kWh] over the step
+  Pts h;        ///< cost [currency] of an energy change D [kWh] over the step
   int grid = 0; ///< which GridBranch
 };
 
@@ -134,7 +149,7 @@ int grid_branches(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& o
 
 /// Stage cost of energy change D [kWh] through one battery direction
 /// (complementarity: charge XOR discharge) and one grid branch.
-void compose(const Prepared& q, std::size_t t, const GridBranch& g, bool charge, Pwl& h) {
+void compose(const Prepared& q, std::size_t t, const GridBranch& g, bool charge, Pts& h) {
   h.clear();
   const double dt = q.dt[t], N = q.net[t];
   const double xa = charge ? N : N - q.pdis;
@@ -168,14 +183,14 @@ int stage(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& gb, std::
   const int ng = grid_branches(q, t, gb);
   int n = 0;
   for (int k = 0; k < ng; ++k) {
-    Pwl& d = out[n].h;
-    Pwl& c = out[n + 1].h;
+    Pts& d = out[n].h;
+    Pts& c = out[n + 1].h;
     compose(q, t, gb[k], false, d);
     compose(q, t, gb[k], true, c);
     const bool c0 = !c.empty() && std::fabs(c.lo()) <= q.eps_x;
     const bool d0 = !d.empty() && std::fabs(d.hi()) <= q.eps_x;
     if (c0 && d0) {
-      const double sd = d.size() >= 2 ? (d.v.back() - d.v[d.size() - 2]) / (d.x.back() - d.x[d.size() - 2]) : -kInf;
+      const double sd = d.size() >= 2 ? (d.v[d.n - 1] - d.v[d.n - 2]) / (d.x[d.n - 1] - d.x[d.n - 2]) : -kInf;
       const double sc = c.size() >= 2 ? (c.v[1] - c.v[0]) / (c.x[1] - c.x[0]) : kInf;
       if (sd <= sc + 1e-12 * (1.0 + std::fabs(sd) + std::fabs(sc))) {
         for (std::size_t i = 1; i < c.size(); ++i) d.push(c.x[i], c.v[i]);
@@ -184,8 +199,7 @@ int stage(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& gb, std::
       }
     }
     if (d.empty()) {
-      d.x.swap(c.x);
-      d.v.swap(c.v);
+      d = c;
       if (!d.empty()) out[n++].grid = k;
       continue;
     }
@@ -195,7 +209,7 @@ int stage(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& gb, std::
   return n;
 }
 
-void reflect(const Pwl& h, Pwl& phi) {  // phi(z) = h(-z)
+void reflect(const Pts& h, Pwl& phi) {  // phi(z) = h(-z)
   phi.clear();
   for (std::size_t i = h.size(); i-- > 0;) phi.push(-h.x[i], h.v[i]);
 }
@@ -239,7 +253,7 @@ struct PhiSegs {
   int m = 0;
 };
 
-void phi_of(const Pwl& h, PhiSegs& p) {
+void phi_of(const Pts& h, PhiSegs& p) {
   const std::size_t k = h.size();
   p.x0 = -h.x[k - 1];
   p.v0 = h.v[k - 1];
@@ -255,7 +269,15 @@ void phi_of(const Pwl& h, PhiSegs& p) {
 /// W = (V box phi) clipped to [lo, hi]; collinear neighbours are fused and
 /// segments shorter than eps folded into a neighbour (the Pwl path's simplify()).
 /// False if the result is empty (no feasible energy level in the band).
-bool merge_clip(const Slopes& V, const PhiSegs& p, double lo, double hi, double eps, Slopes& W) {
+/// If `rec` is given, it receives per stage segment j the interval [lo_j, hi_j]
+/// of energy levels (absolute, before clipping) where that segment may start in
+/// the merged order: the forward pass reads the optimal split of any energy
+/// level e into "stored after the step" + "moved in the step" from them (the
+/// inf-convolution's argmin is the prefix of the merged slope sequence up to e,
+/// Rockafellar Thm 5.4), so V itself need not be kept. The interval is wider
+/// than a point only where a segment of V has the same slope (a tie: any split
+/// there is optimal).
+bool merge_clip(const Slopes& V, const PhiSegs& p, double lo, double hi, double eps, Slopes& W, double* rec = nullptr) {
   W.reserve(V.size() + static_cast<std::size_t>(p.m) + 2);
   double* __restrict ws = W.s.data();
   double* __restrict wl = W.l.data();
@@ -276,6 +298,8 @@ bool merge_clip(const Slopes& V, const PhiSegs& p, double lo, double hi, double 
   };
   // V's own neighbours are already fused, so runs of V are copied as blocks
   // and the collinearity test runs only where a stage segment joins them
+  const double origin = V.x0 + p.x0;
+  bool last_v = false;  // the segment placed just before is V's segment i - 1
   for (; j < p.m; ++j) {
     std::size_t r = i;
     while (r < ni && vs[r] <= p.s[j]) ++r;
@@ -287,8 +311,18 @@ bool merge_clip(const Slopes& V, const PhiSegs& p, double lo, double hi, double 
         total += vl[u];
       }
       i = r;
+      last_v = true;
+    }
+    if (rec) {
+      const double sj = p.s[j];
+      auto tied = [&](double sv) { return std::fabs(sv - sj) <= 1e-13 * (1.0 + std::fabs(sv) + std::fabs(sj)); };
+      const double before = last_v && tied(vs[i - 1]) ? vl[i - 1] : 0.0;
+      const double after = i < ni && tied(vs[i]) ? vl[i] : 0.0;
+      rec[2 * j] = origin + total - before;
+      rec[2 * j + 1] = origin + total + after;
     }
     push(p.s[j], p.l[j]);
+    last_v = false;
   }
   if (i < ni) {
     push(vs[i], vl[i]);
@@ -381,16 +415,14 @@ struct Arena {
   std::vector<std::size_t> off, cnt;
   std::vector<double> x0, v0;
   std::vector<std::uint8_t> convex;
-  void init(std::size_t T) {
-    off.assign(T + 1, 0);
-    cnt.assign(T + 1, 0);
-    x0.assign(T + 1, 0);
-    v0.assign(T + 1, 0);
-    convex.assign(T + 1, 0);
+  void init(std::size_t T) {  // entries are written before they are read: no clearing
+    off.resize(T + 1);
+    cnt.resize(T + 1);
+    x0.resize(T + 1);
+    v0.resize(T + 1);
+    convex.resize(T + 1);
     a.clear();
     c.clear();
-    a.reserve(T * 16);
-    c.reserve(T * 16);
   }
   void put(std::size_t t, const Slopes& f) {
     off[t] = a.size();
@@ -442,12 +474,10 @@ struct StageCache {
   void init(std::size_t T) {
     x.clear();
     v.clear();
-    x.reserve(T * 8);
-    v.reserve(T * 8);
-    off.assign(T * 4, 0);
-    cnt.assign(T * 4, 0);
-    grid.assign(T * 4, 0);
-    n.assign(T, 0);
+    off.resize(T * 4);
+    cnt.resize(T * 4);
+    grid.resize(T * 4);
+    n.resize(T);
   }
   void put(std::size_t t, const std::array<StageBranch, 4>& sb, int nb) {
     n[t] = static_cast<std::uint8_t>(nb);
@@ -456,8 +486,8 @@ struct StageCache {
       off[k] = static_cast<std::uint32_t>(x.size());
       cnt[k] = static_cast<std::uint8_t>(sb[b].h.size());
       grid[k] = static_cast<std::uint8_t>(sb[b].grid);
-      x.insert(x.end(), sb[b].h.x.begin(), sb[b].h.x.end());
-      v.insert(v.end(), sb[b].h.v.begin(), sb[b].h.v.end());
+      x.insert(x.end(), sb[b].h.x.begin(), sb[b].h.x.begin() + static_cast<std::ptrdiff_t>(sb[b].h.n));
+      v.insert(v.end(), sb[b].h.v.begin(), sb[b].h.v.begin() + static_cast<std::ptrdiff_t>(sb[b].h.n));
     }
   }
 };
@@ -507,6 +537,35 @@ bool convex_argmin(const double* hx, const double* hv, std::size_t hm, double e,
   return true;
 }
 
+/// Per step of the forward pass: how to read the decision. Convex steps keep
+/// only the split record of merge_clip (z0 and per stage segment its start
+/// interval and length, at most 8 segments); the others keep V_{t+1} (Arena)
+/// and their stage branches (StageCache).
+struct SplitStore {
+  std::vector<double> rec;           ///< per fast step: z0, then (lo_j, hi_j, len_j) per segment
+  std::vector<std::uint32_t> off;    ///< per step: first entry in rec
+  std::vector<std::uint8_t> m;       ///< per step: segments; 0xFF = not a fast step
+  void init(std::size_t T) {
+    rec.clear();
+    rec.reserve(T * 12);
+    off.resize(T);
+    m.resize(T);
+  }
+};
+
+/// The energy change D of a fast step from the energy level e before it: the
+/// stage's share z of e in the merged order (z = -D), chosen closest to 0 among
+/// the optimal splits (no needless cycling when slopes tie).
+double split_decision(const double* r, std::size_t m, double e) {
+  double zlo = r[0], zhi = r[0];
+  for (std::size_t j = 0; j < m; ++j) {
+    const double lo = r[1 + 3 * j], hi = r[2 + 3 * j], len = r[3 + 3 * j];
+    zlo += std::clamp(e - hi, 0.0, len);
+    zhi += std::clamp(e - lo, 0.0, len);
+  }
+  return -std::clamp(0.0, zlo, zhi);
+}
+
 /// Backward DP over t (V_{t}(e) = min_D h_t(D) + V_{t+1}(e + D), domain
 /// clipped to the SoC band), then a forward pass recovering the schedule.
 /// Convex steps (the common case: energy has a non-negative value) run in
@@ -515,12 +574,15 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   const std::size_t T = q.T;
   thread_local Arena arena;
   thread_local StageCache cache;
+  thread_local SplitStore split;
   thread_local Slopes S, S2;
   thread_local Pwl V, W, phi, tmp;
   thread_local std::vector<Pwl> runs, parts;
+  const bool keep_all = want_schedule && out.want_values;  // every V_t (Bellman certificate)
   if (want_schedule) {
     arena.init(T);
     cache.init(T);
+    split.init(T);
   }
   const double eps = q.eps_x;
   // V_T: affine on the terminal interval
@@ -538,30 +600,46 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   std::array<GridBranch, 2> gb;
   std::array<StageBranch, 4> sb;
   PhiSegs ps;
+  std::array<double, 2 * 12> rec2{};
   out.nonconvex_steps.clear();
   out.max_pieces = S.size() + 1;
   for (std::size_t t = T; t-- > 0;) {
-    if (want_schedule) {
-      if (slope_form) arena.put(t + 1, S);
-      else arena.put(t + 1, V);
-    }
     const int n = stage(q, t, gb, sb);
     if (n == 0) {
       out.infeasible_step = t;
       return false;
     }
     if (n > 1) out.nonconvex_steps.push_back(t);
-    if (want_schedule) cache.put(t, sb, n);
-    if (n == 1 && slope_form) {
+    const bool fast = n == 1 && slope_form;
+    if (want_schedule && (keep_all || !fast)) {
+      if (slope_form) arena.put(t + 1, S);
+      else arena.put(t + 1, V);
+    }
+    if (fast) {
       // convex V and convex stage cost: V_t is convex again (inf-convolution preserves convexity)
       phi_of(sb[0].h, ps);
-      if (!merge_clip(S, ps, q.elo, q.ehi, eps, S2)) {
+      if (!merge_clip(S, ps, q.elo, q.ehi, eps, S2, want_schedule ? rec2.data() : nullptr)) {
         out.infeasible_step = t;
         return false;
+      }
+      if (want_schedule) {
+        split.off[t] = static_cast<std::uint32_t>(split.rec.size());
+        split.m[t] = static_cast<std::uint8_t>(ps.m);
+        cache.grid[t * 4] = static_cast<std::uint8_t>(sb[0].grid);
+        split.rec.push_back(ps.x0);
+        for (int j = 0; j < ps.m; ++j) {
+          split.rec.push_back(rec2[2 * static_cast<std::size_t>(j)]);
+          split.rec.push_back(rec2[2 * static_cast<std::size_t>(j) + 1]);
+          split.rec.push_back(ps.l[static_cast<std::size_t>(j)]);
+        }
       }
       std::swap(S, S2);
       out.max_pieces = std::max(out.max_pieces, S.size() + 1);
       continue;
+    }
+    if (want_schedule) {
+      cache.put(t, sb, n);
+      split.m[t] = 0xFF;
     }
     if (slope_form) slopes_to_pwl(S, V);
     // exact for any V: min over convex runs of V and convex stage branches
@@ -593,15 +671,32 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   }
   std::reverse(out.nonconvex_steps.begin(), out.nonconvex_steps.end());
   const double eps_e = 1e-9 * std::max(1.0, q.ehi);
-  if (slope_form) slopes_to_pwl(S, V);
-  const double obj = detail::eval(V, q.e0, eps_e);
+  double obj;
+  if (slope_form) {
+    // V_0 at e0 straight from the slope form
+    obj = kInf;
+    if (q.e0 >= S.x0 - eps_e) {
+      double x = S.x0, v = S.v0;
+      obj = v;
+      for (std::size_t i = S.b; i < S.n && x < q.e0; ++i) {
+        const double a = std::min(S.l[i], q.e0 - x);
+        v += S.s[i] * a;
+        x += a;
+        obj = v;
+      }
+      if (q.e0 > x + eps_e) obj = kInf;
+    }
+  } else {
+    obj = detail::eval(V, q.e0, eps_e);
+  }
   if (!std::isfinite(obj)) {
     out.initial_unreachable = true;
     return false;
   }
   out.objective = obj;
   if (!want_schedule) return true;
-  if (out.want_values && !out.nonconvex_steps.empty()) {
+  if (keep_all && !out.nonconvex_steps.empty()) {
+    if (slope_form) slopes_to_pwl(S, V);
     out.value_x.assign(V.x.begin(), V.x.end());
     out.value_v.assign(V.v.begin(), V.v.end());
     out.value_off.assign(1, 0);
@@ -615,57 +710,64 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   }
   // forward pass: at each step pick the energy change minimising stage cost + cost-to-go
   auto& s = out.schedule;
-  s.grid_import_kw.assign(T, 0);
-  s.grid_export_kw.assign(T, 0);
-  s.charge_kw.assign(T, 0);
-  s.discharge_kw.assign(T, 0);
-  s.pv_curtail_kw.assign(T, 0);
-  s.soc_kwh.assign(T + 1, 0);
+  s.grid_import_kw.resize(T);
+  s.grid_export_kw.resize(T);
+  s.charge_kw.resize(T);
+  s.discharge_kw.resize(T);
+  s.pv_curtail_kw.resize(T);
+  s.soc_kwh.resize(T + 1);
   s.soc_kwh[0] = q.e0;
   double e = q.e0;
   for (std::size_t t = 0; t < T; ++t) {
-    grid_branches(q, t, gb);
-    const int n = cache.n[t];
     double bestD = 0;
     int bestb = -1;
-    auto hx = [&](int b) { return cache.x.data() + cache.off[t * 4 + static_cast<std::size_t>(b)]; };
-    auto hv = [&](int b) { return cache.v.data() + cache.off[t * 4 + static_cast<std::size_t>(b)]; };
-    auto hn = [&](int b) { return static_cast<std::size_t>(cache.cnt[t * 4 + static_cast<std::size_t>(b)]); };
-    if (n == 1 && arena.convex[t + 1]) {
-      const std::size_t a = arena.off[t + 1];
-      if (convex_argmin(hx(0), hv(0), hn(0), e, arena.x0[t + 1], arena.a.data() + a, arena.c.data() + a,
-                        arena.cnt[t + 1], eps_e, bestD))
-        bestb = 0;
+    if (split.m[t] != 0xFF) {
+      bestD = split_decision(split.rec.data() + split.off[t], split.m[t], e);
+      grid_branches(q, t, gb);
+      bestb = cache.grid[t * 4];
     } else {
-      arena.get_pwl(t + 1, tmp);
-      const double* vx = tmp.x.data();
-      const double* vv = tmp.v.data();
-      const std::size_t vn = tmp.size();
-      double best = kInf;
-      // candidates: breakpoints of the stage branch (V interpolated) and the
-      // breakpoints of V_{t+1} reachable through the branch (h interpolated);
-      // the minimum of a sum of two PWL functions sits at one of them
-      auto take = [&](int b, double D, double f) {
-        if (!std::isfinite(f)) return;
-        if (bestb < 0 || f < best - 1e-12 * (1.0 + std::fabs(best)) ||
-            (f <= best + 1e-12 * (1.0 + std::fabs(best)) && std::fabs(D) < std::fabs(bestD))) {
-          if (bestb < 0 || f < best) best = f;
-          bestD = D;
-          bestb = b;
-        }
-      };
-      for (int b = 0; b < n; ++b) {
-        const double* x = hx(b);
-        const double* v = hv(b);
-        const std::size_t m = hn(b);
-        for (std::size_t j = 0; j < m; ++j) take(b, x[j], v[j] + detail::eval(vx, vv, vn, e + x[j], eps_e));
-        const double ylo = e + x[0] - eps, yhi = e + x[m - 1] + eps;
-        std::size_t i = static_cast<std::size_t>(std::lower_bound(vx, vx + vn, ylo) - vx);
-        for (; i < vn && vx[i] <= yhi; ++i) {
-          const double D = std::clamp(vx[i] - e, x[0], x[m - 1]);
-          take(b, D, detail::eval(x, v, m, D, eps) + vv[i]);
+      grid_branches(q, t, gb);
+      const int n = cache.n[t];
+      auto hx = [&](int b) { return cache.x.data() + cache.off[t * 4 + static_cast<std::size_t>(b)]; };
+      auto hv = [&](int b) { return cache.v.data() + cache.off[t * 4 + static_cast<std::size_t>(b)]; };
+      auto hn = [&](int b) { return static_cast<std::size_t>(cache.cnt[t * 4 + static_cast<std::size_t>(b)]); };
+      if (n == 1 && arena.convex[t + 1]) {
+        const std::size_t a = arena.off[t + 1];
+        if (convex_argmin(hx(0), hv(0), hn(0), e, arena.x0[t + 1], arena.a.data() + a, arena.c.data() + a,
+                          arena.cnt[t + 1], eps_e, bestD))
+          bestb = 0;
+      } else {
+        arena.get_pwl(t + 1, tmp);
+        const double* vx = tmp.x.data();
+        const double* vv = tmp.v.data();
+        const std::size_t vn = tmp.size();
+        double best = kInf;
+        // candidates: breakpoints of the stage branch (V interpolated) and the
+        // breakpoints of V_{t+1} reachable through the branch (h interpolated);
+        // the minimum of a sum of two PWL functions sits at one of them
+        auto take = [&](int b, double D, double f) {
+          if (!std::isfinite(f)) return;
+          if (bestb < 0 || f < best - 1e-12 * (1.0 + std::fabs(best)) ||
+              (f <= best + 1e-12 * (1.0 + std::fabs(best)) && std::fabs(D) < std::fabs(bestD))) {
+            if (bestb < 0 || f < best) best = f;
+            bestD = D;
+            bestb = b;
+          }
+        };
+        for (int b = 0; b < n; ++b) {
+          const double* x = hx(b);
+          const double* v = hv(b);
+          const std::size_t m = hn(b);
+          for (std::size_t j = 0; j < m; ++j) take(b, x[j], v[j] + detail::eval(vx, vv, vn, e + x[j], eps_e));
+          const double ylo = e + x[0] - eps, yhi = e + x[m - 1] + eps;
+          std::size_t i = static_cast<std::size_t>(std::lower_bound(vx, vx + vn, ylo) - vx);
+          for (; i < vn && vx[i] <= yhi; ++i) {
+            const double D = std::clamp(vx[i] - e, x[0], x[m - 1]);
+            take(b, D, detail::eval(x, v, m, D, eps) + vv[i]);
+          }
         }
       }
+      if (bestb >= 0) bestb = cache.grid[t * 4 + static_cast<std::size_t>(bestb)];
     }
     if (bestb < 0) {
       out.infeasible_step = t;
@@ -676,7 +778,7 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
     double ch = 0, dis = 0;
     if (D > 0) ch = std::min(q.pch, D / (q.eta_c * dt));
     if (D < 0) dis = std::min(q.pdis, -D * q.eta_d / dt);
-    const GridBranch& g = gb[cache.grid[t * 4 + static_cast<std::size_t>(bestb)]];
+    const GridBranch& g = gb[static_cast<std::size_t>(bestb)];
     const double x = std::clamp(q.net[t] + ch - dis, g.x0, g.x1());
     double imp = 0, exq = 0, cur = 0, pos = g.x0;
     for (int i = 0; i < g.n; ++i) {
