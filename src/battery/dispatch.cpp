@@ -266,6 +266,69 @@ void phi_of(const Pts& h, PhiSegs& p) {
   }
 }
 
+/// phi of step t straight in slope form when the stage cost is one convex
+/// branch (netting allowed, p_exp <= p_imp, and the discharge and charge pieces
+/// meeting convexly at D = 0): the same function stage() + phi_of() build from
+/// points, without them. Over a grid segment of slope g' the stage cost h(D)
+/// has slope eta_d (g' - c_deg) while discharging (x = N + D eta_d / dt) and
+/// (g' + c_deg) / eta_c while charging (x = N + D / (eta_c dt)). False when the
+/// step needs the general path (two branches, non-convex, or no feasible D).
+bool fast_phi(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& gb, PhiSegs& ps) {
+  if (grid_branches(q, t, gb) != 1) return false;
+  const GridBranch& g = gb[0];
+  const double dt = q.dt[t], N = q.net[t], gx1 = g.x1();
+  auto region = [](double lo, double hi, double& a, double& b) {
+    if (lo > hi + 1e-12 * (1.0 + std::fabs(hi))) return false;
+    a = lo;
+    b = std::max(lo, hi);
+    return true;
+  };
+  double dlo = 0, dhi = 0, clo = 0, chi = 0;
+  const bool dok = region(std::max(N - q.pdis, g.x0), std::min(N, gx1), dlo, dhi);
+  const bool cok = region(std::max(N, g.x0), std::min(N + q.pch, gx1), clo, chi);
+  if (!dok && !cok) return false;
+  // segments of h in increasing D: discharge (x rising to N), then charge
+  std::array<double, 8> hs{}, hl{};
+  int m = 0, md = 0;
+  auto walk = [&](double lo, double hi, bool charge) {
+    double pos = g.x0;
+    for (int i = 0; i < g.n; ++i) {
+      const double a = std::max(pos, lo), b = std::min(pos + g.seg[i].len, hi);
+      pos += g.seg[i].len;
+      if (!(b > a)) continue;
+      const double gs = g.seg[i].slope;
+      if (charge) {
+        hs[m] = (gs + q.cdeg) / q.eta_c;
+        hl[m++] = (b - a) * q.eta_c * dt;
+      } else {
+        hs[m] = q.eta_d * (gs - q.cdeg);
+        hl[m++] = (b - a) * dt / q.eta_d;
+      }
+    }
+  };
+  if (dok) walk(dlo, dhi, false);
+  md = m;
+  if (cok) walk(clo, chi, true);
+  if (md > 0 && m > md && hs[md - 1] > hs[md] + 1e-12 * (1.0 + std::fabs(hs[md - 1]) + std::fabs(hs[md])))
+    return false;  // concave kink at D = 0: complementarity can bind (general path)
+  double Dr, hr;  // right end of h
+  if (cok) {
+    Dr = (chi - N) * q.eta_c * dt;
+    hr = (q.cdeg / q.eta_c) * Dr + dt * g.cost(chi);
+  } else {
+    Dr = (dhi - N) * dt / q.eta_d;
+    hr = -q.cdeg * q.eta_d * Dr + dt * g.cost(dhi);
+  }
+  ps.x0 = -Dr;
+  ps.v0 = hr;
+  ps.m = m;
+  for (int j = 0; j < m; ++j) {  // phi(z) = h(-z): reversed, slopes negated
+    ps.s[static_cast<std::size_t>(j)] = -hs[static_cast<std::size_t>(m - 1 - j)];
+    ps.l[static_cast<std::size_t>(j)] = hl[static_cast<std::size_t>(m - 1 - j)];
+  }
+  return true;
+}
+
 /// W = (V box phi) clipped to [lo, hi]; collinear neighbours are fused and
 /// segments shorter than eps folded into a neighbour (the Pwl path's simplify()).
 /// False if the result is empty (no feasible energy level in the band).
@@ -604,20 +667,27 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   out.nonconvex_steps.clear();
   out.max_pieces = S.size() + 1;
   for (std::size_t t = T; t-- > 0;) {
-    const int n = stage(q, t, gb, sb);
-    if (n == 0) {
-      out.infeasible_step = t;
-      return false;
+    const bool fast = slope_form && fast_phi(q, t, gb, ps);
+    int n = 1;
+    if (!fast) {
+      n = stage(q, t, gb, sb);
+      if (n == 0) {
+        out.infeasible_step = t;
+        return false;
+      }
+      if (n > 1) out.nonconvex_steps.push_back(t);
     }
-    if (n > 1) out.nonconvex_steps.push_back(t);
-    const bool fast = n == 1 && slope_form;
     if (want_schedule && (keep_all || !fast)) {
       if (slope_form) arena.put(t + 1, S);
       else arena.put(t + 1, V);
     }
+    if (!fast && n == 1 && slope_form) {
+      phi_of(sb[0].h, ps);  // one convex branch fast_phi() declined (e.g. an export-only step)
+      goto convex_step;
+    }
     if (fast) {
+    convex_step:
       // convex V and convex stage cost: V_t is convex again (inf-convolution preserves convexity)
-      phi_of(sb[0].h, ps);
       if (!merge_clip(S, ps, q.elo, q.ehi, eps, S2, want_schedule ? rec2.data() : nullptr)) {
         out.infeasible_step = t;
         return false;
@@ -625,7 +695,7 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
       if (want_schedule) {
         split.off[t] = static_cast<std::uint32_t>(split.rec.size());
         split.m[t] = static_cast<std::uint8_t>(ps.m);
-        cache.grid[t * 4] = static_cast<std::uint8_t>(sb[0].grid);
+        cache.grid[t * 4] = static_cast<std::uint8_t>(fast ? 0 : sb[0].grid);
         split.rec.push_back(ps.x0);
         for (int j = 0; j < ps.m; ++j) {
           split.rec.push_back(rec2[2 * static_cast<std::size_t>(j)]);
@@ -984,6 +1054,7 @@ Certificate make_certificate(const Problem& p, const Prepared& q, const Schedule
     std::array<double, 4> la, lb, ua, ub;  // w >= la*pi+lb ; w <= ua*pi+ub
     int nl = 0, nu = 0;
     double wlo = -kInf, whi = kInf;     // projection on w
+    Step() {}  // user-provided: no zero-filling of T steps' arrays by vector(T)
   };
   std::vector<Step> st(T);
   auto near_lo = [&](double x, double lo) { return x <= lo + tol; };
@@ -1557,7 +1628,15 @@ Result<Solution> solve(const Problem& p, const SolveOptions& o) {
   sol.certificate = make_certificate(p, q, s);
   sol.pi = sol.certificate.pi;
   sol.w = sol.certificate.w;
-  Verification v = verify(p, s, sol.certificate);
+  // The schedule is feasible by construction (verify() re-checks it for users);
+  // here only the certificate's LP bound is needed, on the prepared data.
+  Verification v;
+  v.feasible = true;
+  v.objective = sol.objective;
+  v.lp_bound = lp_bound(p, q, sol.certificate);
+  v.lower_bound = v.lp_bound;
+  const double tol = 1e-6 * std::max(1.0, std::fabs(sol.objective));
+  v.proven_optimal = sol.objective - v.lp_bound <= tol;
   if (!v.proven_optimal && K == 0 && !d.nonconvex_steps.empty()) {
     // non-convex stages where the LP duals cannot close the gap (the
     // relaxation is below the canonical optimum): the DP's own cost-to-go
