@@ -243,6 +243,24 @@ struct Slopes {
       l.resize(2 * m);
     }
   }
+  /// Room for `k` insertions on either side of [b, n): the segments live in
+  /// the middle of one buffer like a deque, an insertion shifts the shorter
+  /// side and the clips move the ends; re-centred rarely (amortised O(1)).
+  void slack(std::size_t k) {
+    if (b >= k && s.size() - n >= k) return;
+    const std::size_t len = n - b, cap = std::max(s.size(), 2 * (len + k) + 32);
+    if (cap > s.size()) {
+      s.resize(cap);
+      l.resize(cap);
+    }
+    const std::size_t nb = (cap - len) / 2;
+    std::copy(s.begin() + static_cast<std::ptrdiff_t>(b), s.begin() + static_cast<std::ptrdiff_t>(n),
+              s.begin() + static_cast<std::ptrdiff_t>(nb));  // memmove: ranges may overlap
+    std::copy(l.begin() + static_cast<std::ptrdiff_t>(b), l.begin() + static_cast<std::ptrdiff_t>(n),
+              l.begin() + static_cast<std::ptrdiff_t>(nb));
+    b = nb;
+    n = nb + len;
+  }
 };
 
 /// Segments of phi(z) = h(-z) for a convex stage branch h given by points.
@@ -288,7 +306,7 @@ bool fast_phi(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& gb, P
   const bool cok = region(std::max(N, g.x0), std::min(N + q.pch, gx1), clo, chi);
   if (!dok && !cok) return false;
   // segments of h in increasing D: discharge (x rising to N), then charge
-  std::array<double, 8> hs{}, hl{};
+  std::array<double, 12> hs{}, hl{};
   int m = 0, md = 0;
   auto walk = [&](double lo, double hi, bool charge) {
     double pos = g.x0;
@@ -329,9 +347,10 @@ bool fast_phi(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& gb, P
   return true;
 }
 
-/// W = (V box phi) clipped to [lo, hi]; collinear neighbours are fused and
-/// segments shorter than eps folded into a neighbour (the Pwl path's simplify()).
-/// False if the result is empty (no feasible energy level in the band).
+/// V becomes (V box phi) clipped to [lo, hi], in place; collinear neighbours
+/// are fused and segments shorter than eps folded into a neighbour. False if
+/// the result is empty (no feasible energy level in the band).
+///
 /// If `rec` is given, it receives per stage segment j the interval [lo_j, hi_j]
 /// of energy levels (absolute, before clipping) where that segment may start in
 /// the merged order: the forward pass reads the optimal split of any energy
@@ -340,108 +359,114 @@ bool fast_phi(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& gb, P
 /// Rockafellar Thm 5.4), so V itself need not be kept. The interval is wider
 /// than a point only where a segment of V has the same slope (a tie: any split
 /// there is optimal).
-bool merge_clip(const Slopes& V, const PhiSegs& p, double lo, double hi, double eps, Slopes& W, double* rec = nullptr) {
-  W.reserve(V.size() + static_cast<std::size_t>(p.m) + 2);
-  double* __restrict ws = W.s.data();
-  double* __restrict wl = W.l.data();
-  const double* vs = V.s.data();
-  const double* vl = V.l.data();
-  std::size_t i = V.b, k = 0;
-  const std::size_t ni = V.n;
-  int j = 0;
-  double total = 0;
-  auto push = [&](double s, double l) {
-    total += l;
-    if (k > 0 && std::fabs(s - ws[k - 1]) <= 1e-13 * (1.0 + std::fabs(s) + std::fabs(ws[k - 1]))) {
-      wl[k - 1] += l;
-      return;
-    }
-    ws[k] = s;
-    wl[k++] = l;
-  };
-  // V's own neighbours are already fused, so runs of V are copied as blocks
-  // and the collinearity test runs only where a stage segment joins them
+///
+/// The
+/// stage's few segments are inserted into V's sorted slope sequence (each
+/// shifts the shorter side of the deque), the clip moves the two ends, so a
+/// step costs O(segments inserted x shift) instead of a copy of V.
+bool merge_clip_inplace(Slopes& V, const PhiSegs& p, double lo, double hi, double eps, double* rec) {
+  const std::size_t m = static_cast<std::size_t>(p.m);
+  V.slack(m + 1);
+  double* s = V.s.data();
+  double* l = V.l.data();
+  auto tied = [](double a, double c) { return std::fabs(a - c) <= 1e-13 * (1.0 + std::fabs(a) + std::fabs(c)); };
   const double origin = V.x0 + p.x0;
-  bool last_v = false;  // the segment placed just before is V's segment i - 1
-  for (; j < p.m; ++j) {
-    std::size_t r = i;
-    while (r < ni && vs[r] <= p.s[j]) ++r;
-    if (r > i) {
-      push(vs[i], vl[i]);
-      for (std::size_t u = i + 1; u < r; ++u) {
-        ws[k] = vs[u];
-        wl[k++] = vl[u];
-        total += vl[u];
-      }
-      i = r;
+  std::size_t r = V.b;
+  double pre = 0;  // length before position r
+  for (std::size_t j = 0; j < m; ++j) {
+    const double sj = p.s[j], lj = p.l[j];
+    bool last_v = false;
+    while (r < V.n && s[r] <= sj) {
+      pre += l[r];
+      ++r;
       last_v = true;
     }
     if (rec) {
-      const double sj = p.s[j];
-      auto tied = [&](double sv) { return std::fabs(sv - sj) <= 1e-13 * (1.0 + std::fabs(sv) + std::fabs(sj)); };
-      const double before = last_v && tied(vs[i - 1]) ? vl[i - 1] : 0.0;
-      const double after = i < ni && tied(vs[i]) ? vl[i] : 0.0;
-      rec[2 * j] = origin + total - before;
-      rec[2 * j + 1] = origin + total + after;
+      const double before = last_v && tied(s[r - 1], sj) ? l[r - 1] : 0.0;
+      const double after = r < V.n && tied(s[r], sj) ? l[r] : 0.0;
+      rec[2 * j] = origin + pre - before;
+      rec[2 * j + 1] = origin + pre + after;
     }
-    push(p.s[j], p.l[j]);
-    last_v = false;
-  }
-  if (i < ni) {
-    push(vs[i], vl[i]);
-    for (std::size_t u = i + 1; u < ni; ++u) {
-      ws[k] = vs[u];
-      wl[k++] = vl[u];
-      total += vl[u];
+    if (r > V.b && tied(s[r - 1], sj)) {  // collinear with its left neighbour: lengthen it
+      l[r - 1] += lj;
+      pre += lj;
+      continue;
     }
+    if (r - V.b < V.n - r) {  // shift the left part one slot left
+      std::copy(s + V.b, s + r, s + V.b - 1);
+      std::copy(l + V.b, l + r, l + V.b - 1);
+      --V.b;
+      s[r - 1] = sj;
+      l[r - 1] = lj;
+    } else {  // shift the right part one slot right
+      std::copy_backward(s + r, s + V.n, s + V.n + 1);
+      std::copy_backward(l + r, l + V.n, l + V.n + 1);
+      ++V.n;
+      s[r] = sj;
+      l[r] = lj;
+      ++r;
+    }
+    pre += lj;
   }
-  double x0 = V.x0 + p.x0, v0 = V.v0 + p.v0;
+  double total = 0, shortest = kInf;
+  for (std::size_t i = V.b; i < V.n; ++i) {
+    total += l[i];
+    shortest = std::min(shortest, l[i]);
+  }
+  double x0 = origin, v0 = V.v0 + p.v0;
   const double x1 = x0 + total;
   if (x0 > hi + eps || x1 < lo - eps || lo > hi + eps) return false;
-  std::size_t b = 0;
+  std::size_t b = V.b, k = V.n;
   if (x0 < lo) {  // drop what lies below the band
     double cut = lo - x0;
-    while (b < k && wl[b] <= cut) {
-      v0 += ws[b] * wl[b];
-      cut -= wl[b];
+    while (b < k && l[b] <= cut) {
+      v0 += s[b] * l[b];
+      cut -= l[b];
       ++b;
     }
     if (b < k) {
-      v0 += ws[b] * cut;
-      wl[b] -= cut;
+      v0 += s[b] * cut;
+      l[b] -= cut;
+      shortest = std::min(shortest, l[b]);
     }
     x0 = lo;
   }
   if (x1 > hi) {  // and above it
     double cut = x1 - std::max(hi, x0);
-    while (k > b && wl[k - 1] <= cut) {
-      cut -= wl[k - 1];
+    while (k > b && l[k - 1] <= cut) {
+      cut -= l[k - 1];
       --k;
     }
-    if (k > b) wl[k - 1] -= cut;
-  }
-  // fold segments shorter than eps into their right neighbour (the last into its left one)
-  std::size_t o = b;
-  for (std::size_t r = b; r < k; ++r) {
-    if (wl[r] <= eps) {
-      if (r + 1 < k) {
-        wl[r + 1] += wl[r];
-        continue;
-      }
-      if (o > b) {
-        wl[o - 1] += wl[r];
-        continue;
-      }
-      if (wl[r] <= 0) continue;
+    if (k > b) {
+      l[k - 1] -= cut;
+      shortest = std::min(shortest, l[k - 1]);
     }
-    ws[o] = ws[r];
-    wl[o++] = wl[r];
   }
-  W.x0 = x0;
-  W.v0 = v0;
-  W.b = b;
-  W.n = o;
-  if (o == b + 1 && wl[b] <= eps) W.n = b;  // a single point
+  if (shortest <= eps) {
+    // fold segments shorter than eps into their right neighbour (the last into its left one)
+    std::size_t o = b;
+    for (std::size_t i = b; i < k; ++i) {
+      if (l[i] <= eps) {
+        if (i + 1 < k) {
+          l[i + 1] += l[i];
+          continue;
+        }
+        if (o > b) {
+          l[o - 1] += l[i];
+          continue;
+        }
+        if (l[i] <= 0) continue;
+      }
+      s[o] = s[i];
+      l[o++] = l[i];
+    }
+    k = o;
+  }
+  V.x0 = x0;
+  V.v0 = v0;
+  V.b = b;
+  V.n = k;
+  if (k == b + 1 && l[b] <= eps) V.n = b;  // a single point
   return true;
 }
 
@@ -638,7 +663,7 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   thread_local Arena arena;
   thread_local StageCache cache;
   thread_local SplitStore split;
-  thread_local Slopes S, S2;
+  thread_local Slopes S;
   thread_local Pwl V, W, phi, tmp;
   thread_local std::vector<Pwl> runs, parts;
   const bool keep_all = want_schedule && out.want_values;  // every V_t (Bellman certificate)
@@ -688,7 +713,7 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
     if (fast) {
     convex_step:
       // convex V and convex stage cost: V_t is convex again (inf-convolution preserves convexity)
-      if (!merge_clip(S, ps, q.elo, q.ehi, eps, S2, want_schedule ? rec2.data() : nullptr)) {
+      if (!merge_clip_inplace(S, ps, q.elo, q.ehi, eps, want_schedule ? rec2.data() : nullptr)) {
         out.infeasible_step = t;
         return false;
       }
@@ -703,7 +728,6 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
           split.rec.push_back(ps.l[static_cast<std::size_t>(j)]);
         }
       }
-      std::swap(S, S2);
       out.max_pieces = std::max(out.max_pieces, S.size() + 1);
       continue;
     }
