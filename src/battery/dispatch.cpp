@@ -46,8 +46,23 @@ struct GridBranch {
   }
 };
 
+/// A few breakpoints in fixed storage (a stage branch has at most 9: no heap per step).
+struct Pts {
+  std::array<double, 12> x{}, v{};
+  std::size_t n = 0;
+  bool empty() const noexcept { return n == 0; }
+  std::size_t size() const noexcept { return n; }
+  double lo() const noexcept { return x[0]; }
+  double hi() const noexcept { return x[n - 1]; }
+  void clear() noexcept { n = 0; }
+  void push(double xi, double vi) noexcept {
+    x[n] = xi;
+    v[n++] = vi;
+  }
+};
+
 struct StageBranch {
-  Pwl h;        ///< cost [currency] of an energy change D [kWh] over the step
+  Pts h;        ///< cost [currency] of an energy change D [kWh] over the step
   int grid = 0; ///< which GridBranch
 };
 
@@ -134,7 +149,7 @@ int grid_branches(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& o
 
 /// Stage cost of energy change D [kWh] through one battery direction
 /// (complementarity: charge XOR discharge) and one grid branch.
-void compose(const Prepared& q, std::size_t t, const GridBranch& g, bool charge, Pwl& h) {
+void compose(const Prepared& q, std::size_t t, const GridBranch& g, bool charge, Pts& h) {
   h.clear();
   const double dt = q.dt[t], N = q.net[t];
   const double xa = charge ? N : N - q.pdis;
@@ -168,14 +183,14 @@ int stage(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& gb, std::
   const int ng = grid_branches(q, t, gb);
   int n = 0;
   for (int k = 0; k < ng; ++k) {
-    Pwl& d = out[n].h;
-    Pwl& c = out[n + 1].h;
+    Pts& d = out[n].h;
+    Pts& c = out[n + 1].h;
     compose(q, t, gb[k], false, d);
     compose(q, t, gb[k], true, c);
     const bool c0 = !c.empty() && std::fabs(c.lo()) <= q.eps_x;
     const bool d0 = !d.empty() && std::fabs(d.hi()) <= q.eps_x;
     if (c0 && d0) {
-      const double sd = d.size() >= 2 ? (d.v.back() - d.v[d.size() - 2]) / (d.x.back() - d.x[d.size() - 2]) : -kInf;
+      const double sd = d.size() >= 2 ? (d.v[d.n - 1] - d.v[d.n - 2]) / (d.x[d.n - 1] - d.x[d.n - 2]) : -kInf;
       const double sc = c.size() >= 2 ? (c.v[1] - c.v[0]) / (c.x[1] - c.x[0]) : kInf;
       if (sd <= sc + 1e-12 * (1.0 + std::fabs(sd) + std::fabs(sc))) {
         for (std::size_t i = 1; i < c.size(); ++i) d.push(c.x[i], c.v[i]);
@@ -184,8 +199,7 @@ int stage(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& gb, std::
       }
     }
     if (d.empty()) {
-      d.x.swap(c.x);
-      d.v.swap(c.v);
+      d = c;
       if (!d.empty()) out[n++].grid = k;
       continue;
     }
@@ -195,7 +209,7 @@ int stage(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& gb, std::
   return n;
 }
 
-void reflect(const Pwl& h, Pwl& phi) {  // phi(z) = h(-z)
+void reflect(const Pts& h, Pwl& phi) {  // phi(z) = h(-z)
   phi.clear();
   for (std::size_t i = h.size(); i-- > 0;) phi.push(-h.x[i], h.v[i]);
 }
@@ -229,6 +243,24 @@ struct Slopes {
       l.resize(2 * m);
     }
   }
+  /// Room for `k` insertions on either side of [b, n): the segments live in
+  /// the middle of one buffer like a deque, an insertion shifts the shorter
+  /// side and the clips move the ends; re-centred rarely (amortised O(1)).
+  void slack(std::size_t k) {
+    if (b >= k && s.size() - n >= k) return;
+    const std::size_t len = n - b, cap = std::max(s.size(), 2 * (len + k) + 32);
+    if (cap > s.size()) {
+      s.resize(cap);
+      l.resize(cap);
+    }
+    const std::size_t nb = (cap - len) / 2;
+    std::copy(s.begin() + static_cast<std::ptrdiff_t>(b), s.begin() + static_cast<std::ptrdiff_t>(n),
+              s.begin() + static_cast<std::ptrdiff_t>(nb));  // memmove: ranges may overlap
+    std::copy(l.begin() + static_cast<std::ptrdiff_t>(b), l.begin() + static_cast<std::ptrdiff_t>(n),
+              l.begin() + static_cast<std::ptrdiff_t>(nb));
+    b = nb;
+    n = nb + len;
+  }
 };
 
 /// Segments of phi(z) = h(-z) for a convex stage branch h given by points.
@@ -239,7 +271,7 @@ struct PhiSegs {
   int m = 0;
 };
 
-void phi_of(const Pwl& h, PhiSegs& p) {
+void phi_of(const Pts& h, PhiSegs& p) {
   const std::size_t k = h.size();
   p.x0 = -h.x[k - 1];
   p.v0 = h.v[k - 1];
@@ -252,99 +284,189 @@ void phi_of(const Pwl& h, PhiSegs& p) {
   }
 }
 
-/// W = (V box phi) clipped to [lo, hi]; collinear neighbours are fused and
-/// segments shorter than eps folded into a neighbour (the Pwl path's simplify()).
-/// False if the result is empty (no feasible energy level in the band).
-bool merge_clip(const Slopes& V, const PhiSegs& p, double lo, double hi, double eps, Slopes& W) {
-  W.reserve(V.size() + static_cast<std::size_t>(p.m) + 2);
-  double* __restrict ws = W.s.data();
-  double* __restrict wl = W.l.data();
-  const double* vs = V.s.data();
-  const double* vl = V.l.data();
-  std::size_t i = V.b, k = 0;
-  const std::size_t ni = V.n;
-  int j = 0;
-  double total = 0;
-  auto push = [&](double s, double l) {
-    total += l;
-    if (k > 0 && std::fabs(s - ws[k - 1]) <= 1e-13 * (1.0 + std::fabs(s) + std::fabs(ws[k - 1]))) {
-      wl[k - 1] += l;
-      return;
-    }
-    ws[k] = s;
-    wl[k++] = l;
+/// phi of step t straight in slope form when the stage cost is one convex
+/// branch (netting allowed, p_exp <= p_imp, and the discharge and charge pieces
+/// meeting convexly at D = 0): the same function stage() + phi_of() build from
+/// points, without them. Over a grid segment of slope g' the stage cost h(D)
+/// has slope eta_d (g' - c_deg) while discharging (x = N + D eta_d / dt) and
+/// (g' + c_deg) / eta_c while charging (x = N + D / (eta_c dt)). False when the
+/// step needs the general path (two branches, non-convex, or no feasible D).
+bool fast_phi(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& gb, PhiSegs& ps) {
+  if (grid_branches(q, t, gb) != 1) return false;
+  const GridBranch& g = gb[0];
+  const double dt = q.dt[t], N = q.net[t], gx1 = g.x1();
+  auto region = [](double lo, double hi, double& a, double& b) {
+    if (lo > hi + 1e-12 * (1.0 + std::fabs(hi))) return false;
+    a = lo;
+    b = std::max(lo, hi);
+    return true;
   };
-  // V's own neighbours are already fused, so runs of V are copied as blocks
-  // and the collinearity test runs only where a stage segment joins them
-  for (; j < p.m; ++j) {
-    std::size_t r = i;
-    while (r < ni && vs[r] <= p.s[j]) ++r;
-    if (r > i) {
-      push(vs[i], vl[i]);
-      for (std::size_t u = i + 1; u < r; ++u) {
-        ws[k] = vs[u];
-        wl[k++] = vl[u];
-        total += vl[u];
+  double dlo = 0, dhi = 0, clo = 0, chi = 0;
+  const bool dok = region(std::max(N - q.pdis, g.x0), std::min(N, gx1), dlo, dhi);
+  const bool cok = region(std::max(N, g.x0), std::min(N + q.pch, gx1), clo, chi);
+  if (!dok && !cok) return false;
+  // segments of h in increasing D: discharge (x rising to N), then charge
+  std::array<double, 12> hs{}, hl{};
+  int m = 0, md = 0;
+  auto walk = [&](double lo, double hi, bool charge) {
+    double pos = g.x0;
+    for (int i = 0; i < g.n; ++i) {
+      const double a = std::max(pos, lo), b = std::min(pos + g.seg[i].len, hi);
+      pos += g.seg[i].len;
+      if (!(b > a)) continue;
+      const double gs = g.seg[i].slope;
+      if (charge) {
+        hs[m] = (gs + q.cdeg) / q.eta_c;
+        hl[m++] = (b - a) * q.eta_c * dt;
+      } else {
+        hs[m] = q.eta_d * (gs - q.cdeg);
+        hl[m++] = (b - a) * dt / q.eta_d;
       }
-      i = r;
     }
-    push(p.s[j], p.l[j]);
+  };
+  if (dok) walk(dlo, dhi, false);
+  md = m;
+  if (cok) walk(clo, chi, true);
+  if (md > 0 && m > md && hs[md - 1] > hs[md] + 1e-12 * (1.0 + std::fabs(hs[md - 1]) + std::fabs(hs[md])))
+    return false;  // concave kink at D = 0: complementarity can bind (general path)
+  double Dr, hr;  // right end of h
+  if (cok) {
+    Dr = (chi - N) * q.eta_c * dt;
+    hr = (q.cdeg / q.eta_c) * Dr + dt * g.cost(chi);
+  } else {
+    Dr = (dhi - N) * dt / q.eta_d;
+    hr = -q.cdeg * q.eta_d * Dr + dt * g.cost(dhi);
   }
-  if (i < ni) {
-    push(vs[i], vl[i]);
-    for (std::size_t u = i + 1; u < ni; ++u) {
-      ws[k] = vs[u];
-      wl[k++] = vl[u];
-      total += vl[u];
+  ps.x0 = -Dr;
+  ps.v0 = hr;
+  ps.m = m;
+  for (int j = 0; j < m; ++j) {  // phi(z) = h(-z): reversed, slopes negated
+    ps.s[static_cast<std::size_t>(j)] = -hs[static_cast<std::size_t>(m - 1 - j)];
+    ps.l[static_cast<std::size_t>(j)] = hl[static_cast<std::size_t>(m - 1 - j)];
+  }
+  return true;
+}
+
+/// V becomes (V box phi) clipped to [lo, hi], in place; collinear neighbours
+/// are fused and segments shorter than eps folded into a neighbour. False if
+/// the result is empty (no feasible energy level in the band).
+///
+/// If `rec` is given, it receives per stage segment j the interval [lo_j, hi_j]
+/// of energy levels (absolute, before clipping) where that segment may start in
+/// the merged order: the forward pass reads the optimal split of any energy
+/// level e into "stored after the step" + "moved in the step" from them (the
+/// inf-convolution's argmin is the prefix of the merged slope sequence up to e,
+/// Rockafellar Thm 5.4), so V itself need not be kept. The interval is wider
+/// than a point only where a segment of V has the same slope (a tie: any split
+/// there is optimal).
+///
+/// The
+/// stage's few segments are inserted into V's sorted slope sequence (each
+/// shifts the shorter side of the deque), the clip moves the two ends, so a
+/// step costs O(segments inserted x shift) instead of a copy of V.
+bool merge_clip_inplace(Slopes& V, const PhiSegs& p, double lo, double hi, double eps, double* rec) {
+  const std::size_t m = static_cast<std::size_t>(p.m);
+  V.slack(m + 1);
+  double* s = V.s.data();
+  double* l = V.l.data();
+  auto tied = [](double a, double c) { return std::fabs(a - c) <= 1e-13 * (1.0 + std::fabs(a) + std::fabs(c)); };
+  const double origin = V.x0 + p.x0;
+  std::size_t r = V.b;
+  double pre = 0;  // length before position r
+  for (std::size_t j = 0; j < m; ++j) {
+    const double sj = p.s[j], lj = p.l[j];
+    bool last_v = false;
+    while (r < V.n && s[r] <= sj) {
+      pre += l[r];
+      ++r;
+      last_v = true;
     }
+    if (rec) {
+      const double before = last_v && tied(s[r - 1], sj) ? l[r - 1] : 0.0;
+      const double after = r < V.n && tied(s[r], sj) ? l[r] : 0.0;
+      rec[2 * j] = origin + pre - before;
+      rec[2 * j + 1] = origin + pre + after;
+    }
+    if (r > V.b && tied(s[r - 1], sj)) {  // collinear with its left neighbour: lengthen it
+      l[r - 1] += lj;
+      pre += lj;
+      continue;
+    }
+    if (r - V.b < V.n - r) {  // shift the left part one slot left
+      std::copy(s + V.b, s + r, s + V.b - 1);
+      std::copy(l + V.b, l + r, l + V.b - 1);
+      --V.b;
+      s[r - 1] = sj;
+      l[r - 1] = lj;
+    } else {  // shift the right part one slot right
+      std::copy_backward(s + r, s + V.n, s + V.n + 1);
+      std::copy_backward(l + r, l + V.n, l + V.n + 1);
+      ++V.n;
+      s[r] = sj;
+      l[r] = lj;
+      ++r;
+    }
+    pre += lj;
   }
-  double x0 = V.x0 + p.x0, v0 = V.v0 + p.v0;
+  double total = 0, shortest = kInf;
+  for (std::size_t i = V.b; i < V.n; ++i) {
+    total += l[i];
+    shortest = std::min(shortest, l[i]);
+  }
+  double x0 = origin, v0 = V.v0 + p.v0;
   const double x1 = x0 + total;
   if (x0 > hi + eps || x1 < lo - eps || lo > hi + eps) return false;
-  std::size_t b = 0;
+  std::size_t b = V.b, k = V.n;
   if (x0 < lo) {  // drop what lies below the band
     double cut = lo - x0;
-    while (b < k && wl[b] <= cut) {
-      v0 += ws[b] * wl[b];
-      cut -= wl[b];
+    while (b < k && l[b] <= cut) {
+      v0 += s[b] * l[b];
+      cut -= l[b];
       ++b;
     }
     if (b < k) {
-      v0 += ws[b] * cut;
-      wl[b] -= cut;
+      v0 += s[b] * cut;
+      l[b] -= cut;
+      shortest = std::min(shortest, l[b]);
     }
     x0 = lo;
   }
   if (x1 > hi) {  // and above it
     double cut = x1 - std::max(hi, x0);
-    while (k > b && wl[k - 1] <= cut) {
-      cut -= wl[k - 1];
+    while (k > b && l[k - 1] <= cut) {
+      cut -= l[k - 1];
       --k;
     }
-    if (k > b) wl[k - 1] -= cut;
-  }
-  // fold segments shorter than eps into their right neighbour (the last into its left one)
-  std::size_t o = b;
-  for (std::size_t r = b; r < k; ++r) {
-    if (wl[r] <= eps) {
-      if (r + 1 < k) {
-        wl[r + 1] += wl[r];
-        continue;
-      }
-      if (o > b) {
-        wl[o - 1] += wl[r];
-        continue;
-      }
-      if (wl[r] <= 0) continue;
+    if (k > b) {
+      l[k - 1] -= cut;
+      shortest = std::min(shortest, l[k - 1]);
     }
-    ws[o] = ws[r];
-    wl[o++] = wl[r];
   }
-  W.x0 = x0;
-  W.v0 = v0;
-  W.b = b;
-  W.n = o;
-  if (o == b + 1 && wl[b] <= eps) W.n = b;  // a single point
+  if (shortest <= eps) {
+    // fold segments shorter than eps into their right neighbour (the last into its left one)
+    std::size_t o = b;
+    for (std::size_t i = b; i < k; ++i) {
+      if (l[i] <= eps) {
+        if (i + 1 < k) {
+          l[i + 1] += l[i];
+          continue;
+        }
+        if (o > b) {
+          l[o - 1] += l[i];
+          continue;
+        }
+        if (l[i] <= 0) continue;
+      }
+      s[o] = s[i];
+      l[o++] = l[i];
+    }
+    k = o;
+  }
+  V.x0 = x0;
+  V.v0 = v0;
+  V.b = b;
+  V.n = k;
+  if (k == b + 1 && l[b] <= eps) V.n = b;  // a single point
   return true;
 }
 
@@ -381,16 +503,14 @@ struct Arena {
   std::vector<std::size_t> off, cnt;
   std::vector<double> x0, v0;
   std::vector<std::uint8_t> convex;
-  void init(std::size_t T) {
-    off.assign(T + 1, 0);
-    cnt.assign(T + 1, 0);
-    x0.assign(T + 1, 0);
-    v0.assign(T + 1, 0);
-    convex.assign(T + 1, 0);
+  void init(std::size_t T) {  // entries are written before they are read: no clearing
+    off.resize(T + 1);
+    cnt.resize(T + 1);
+    x0.resize(T + 1);
+    v0.resize(T + 1);
+    convex.resize(T + 1);
     a.clear();
     c.clear();
-    a.reserve(T * 16);
-    c.reserve(T * 16);
   }
   void put(std::size_t t, const Slopes& f) {
     off[t] = a.size();
@@ -442,12 +562,10 @@ struct StageCache {
   void init(std::size_t T) {
     x.clear();
     v.clear();
-    x.reserve(T * 8);
-    v.reserve(T * 8);
-    off.assign(T * 4, 0);
-    cnt.assign(T * 4, 0);
-    grid.assign(T * 4, 0);
-    n.assign(T, 0);
+    off.resize(T * 4);
+    cnt.resize(T * 4);
+    grid.resize(T * 4);
+    n.resize(T);
   }
   void put(std::size_t t, const std::array<StageBranch, 4>& sb, int nb) {
     n[t] = static_cast<std::uint8_t>(nb);
@@ -456,8 +574,8 @@ struct StageCache {
       off[k] = static_cast<std::uint32_t>(x.size());
       cnt[k] = static_cast<std::uint8_t>(sb[b].h.size());
       grid[k] = static_cast<std::uint8_t>(sb[b].grid);
-      x.insert(x.end(), sb[b].h.x.begin(), sb[b].h.x.end());
-      v.insert(v.end(), sb[b].h.v.begin(), sb[b].h.v.end());
+      x.insert(x.end(), sb[b].h.x.begin(), sb[b].h.x.begin() + static_cast<std::ptrdiff_t>(sb[b].h.n));
+      v.insert(v.end(), sb[b].h.v.begin(), sb[b].h.v.begin() + static_cast<std::ptrdiff_t>(sb[b].h.n));
     }
   }
 };
@@ -507,6 +625,35 @@ bool convex_argmin(const double* hx, const double* hv, std::size_t hm, double e,
   return true;
 }
 
+/// Per step of the forward pass: how to read the decision. Convex steps keep
+/// only the split record of merge_clip (z0 and per stage segment its start
+/// interval and length, at most 8 segments); the others keep V_{t+1} (Arena)
+/// and their stage branches (StageCache).
+struct SplitStore {
+  std::vector<double> rec;           ///< per fast step: z0, then (lo_j, hi_j, len_j) per segment
+  std::vector<std::uint32_t> off;    ///< per step: first entry in rec
+  std::vector<std::uint8_t> m;       ///< per step: segments; 0xFF = not a fast step
+  void init(std::size_t T) {
+    rec.clear();
+    rec.reserve(T * 12);
+    off.resize(T);
+    m.resize(T);
+  }
+};
+
+/// The energy change D of a fast step from the energy level e before it: the
+/// stage's share z of e in the merged order (z = -D), chosen closest to 0 among
+/// the optimal splits (no needless cycling when slopes tie).
+double split_decision(const double* r, std::size_t m, double e) {
+  double zlo = r[0], zhi = r[0];
+  for (std::size_t j = 0; j < m; ++j) {
+    const double lo = r[1 + 3 * j], hi = r[2 + 3 * j], len = r[3 + 3 * j];
+    zlo += std::clamp(e - hi, 0.0, len);
+    zhi += std::clamp(e - lo, 0.0, len);
+  }
+  return -std::clamp(0.0, zlo, zhi);
+}
+
 /// Backward DP over t (V_{t}(e) = min_D h_t(D) + V_{t+1}(e + D), domain
 /// clipped to the SoC band), then a forward pass recovering the schedule.
 /// Convex steps (the common case: energy has a non-negative value) run in
@@ -515,12 +662,15 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   const std::size_t T = q.T;
   thread_local Arena arena;
   thread_local StageCache cache;
-  thread_local Slopes S, S2;
+  thread_local SplitStore split;
+  thread_local Slopes S;
   thread_local Pwl V, W, phi, tmp;
   thread_local std::vector<Pwl> runs, parts;
+  const bool keep_all = want_schedule && out.want_values;  // every V_t (Bellman certificate)
   if (want_schedule) {
     arena.init(T);
     cache.init(T);
+    split.init(T);
   }
   const double eps = q.eps_x;
   // V_T: affine on the terminal interval
@@ -538,30 +688,52 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   std::array<GridBranch, 2> gb;
   std::array<StageBranch, 4> sb;
   PhiSegs ps;
+  std::array<double, 2 * 12> rec2{};
   out.nonconvex_steps.clear();
   out.max_pieces = S.size() + 1;
   for (std::size_t t = T; t-- > 0;) {
-    if (want_schedule) {
-      if (slope_form) arena.put(t + 1, S);
-      else arena.put(t + 1, V);
-    }
-    const int n = stage(q, t, gb, sb);
-    if (n == 0) {
-      out.infeasible_step = t;
-      return false;
-    }
-    if (n > 1) out.nonconvex_steps.push_back(t);
-    if (want_schedule) cache.put(t, sb, n);
-    if (n == 1 && slope_form) {
-      // convex V and convex stage cost: V_t is convex again (inf-convolution preserves convexity)
-      phi_of(sb[0].h, ps);
-      if (!merge_clip(S, ps, q.elo, q.ehi, eps, S2)) {
+    const bool fast = slope_form && fast_phi(q, t, gb, ps);
+    int n = 1;
+    if (!fast) {
+      n = stage(q, t, gb, sb);
+      if (n == 0) {
         out.infeasible_step = t;
         return false;
       }
-      std::swap(S, S2);
+      if (n > 1) out.nonconvex_steps.push_back(t);
+    }
+    if (want_schedule && (keep_all || !fast)) {
+      if (slope_form) arena.put(t + 1, S);
+      else arena.put(t + 1, V);
+    }
+    if (!fast && n == 1 && slope_form) {
+      phi_of(sb[0].h, ps);  // one convex branch fast_phi() declined (e.g. an export-only step)
+      goto convex_step;
+    }
+    if (fast) {
+    convex_step:
+      // convex V and convex stage cost: V_t is convex again (inf-convolution preserves convexity)
+      if (!merge_clip_inplace(S, ps, q.elo, q.ehi, eps, want_schedule ? rec2.data() : nullptr)) {
+        out.infeasible_step = t;
+        return false;
+      }
+      if (want_schedule) {
+        split.off[t] = static_cast<std::uint32_t>(split.rec.size());
+        split.m[t] = static_cast<std::uint8_t>(ps.m);
+        cache.grid[t * 4] = static_cast<std::uint8_t>(fast ? 0 : sb[0].grid);
+        split.rec.push_back(ps.x0);
+        for (int j = 0; j < ps.m; ++j) {
+          split.rec.push_back(rec2[2 * static_cast<std::size_t>(j)]);
+          split.rec.push_back(rec2[2 * static_cast<std::size_t>(j) + 1]);
+          split.rec.push_back(ps.l[static_cast<std::size_t>(j)]);
+        }
+      }
       out.max_pieces = std::max(out.max_pieces, S.size() + 1);
       continue;
+    }
+    if (want_schedule) {
+      cache.put(t, sb, n);
+      split.m[t] = 0xFF;
     }
     if (slope_form) slopes_to_pwl(S, V);
     // exact for any V: min over convex runs of V and convex stage branches
@@ -593,15 +765,32 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   }
   std::reverse(out.nonconvex_steps.begin(), out.nonconvex_steps.end());
   const double eps_e = 1e-9 * std::max(1.0, q.ehi);
-  if (slope_form) slopes_to_pwl(S, V);
-  const double obj = detail::eval(V, q.e0, eps_e);
+  double obj;
+  if (slope_form) {
+    // V_0 at e0 straight from the slope form
+    obj = kInf;
+    if (q.e0 >= S.x0 - eps_e) {
+      double x = S.x0, v = S.v0;
+      obj = v;
+      for (std::size_t i = S.b; i < S.n && x < q.e0; ++i) {
+        const double a = std::min(S.l[i], q.e0 - x);
+        v += S.s[i] * a;
+        x += a;
+        obj = v;
+      }
+      if (q.e0 > x + eps_e) obj = kInf;
+    }
+  } else {
+    obj = detail::eval(V, q.e0, eps_e);
+  }
   if (!std::isfinite(obj)) {
     out.initial_unreachable = true;
     return false;
   }
   out.objective = obj;
   if (!want_schedule) return true;
-  if (out.want_values && !out.nonconvex_steps.empty()) {
+  if (keep_all && !out.nonconvex_steps.empty()) {
+    if (slope_form) slopes_to_pwl(S, V);
     out.value_x.assign(V.x.begin(), V.x.end());
     out.value_v.assign(V.v.begin(), V.v.end());
     out.value_off.assign(1, 0);
@@ -615,57 +804,64 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   }
   // forward pass: at each step pick the energy change minimising stage cost + cost-to-go
   auto& s = out.schedule;
-  s.grid_import_kw.assign(T, 0);
-  s.grid_export_kw.assign(T, 0);
-  s.charge_kw.assign(T, 0);
-  s.discharge_kw.assign(T, 0);
-  s.pv_curtail_kw.assign(T, 0);
-  s.soc_kwh.assign(T + 1, 0);
+  s.grid_import_kw.resize(T);
+  s.grid_export_kw.resize(T);
+  s.charge_kw.resize(T);
+  s.discharge_kw.resize(T);
+  s.pv_curtail_kw.resize(T);
+  s.soc_kwh.resize(T + 1);
   s.soc_kwh[0] = q.e0;
   double e = q.e0;
   for (std::size_t t = 0; t < T; ++t) {
-    grid_branches(q, t, gb);
-    const int n = cache.n[t];
     double bestD = 0;
     int bestb = -1;
-    auto hx = [&](int b) { return cache.x.data() + cache.off[t * 4 + static_cast<std::size_t>(b)]; };
-    auto hv = [&](int b) { return cache.v.data() + cache.off[t * 4 + static_cast<std::size_t>(b)]; };
-    auto hn = [&](int b) { return static_cast<std::size_t>(cache.cnt[t * 4 + static_cast<std::size_t>(b)]); };
-    if (n == 1 && arena.convex[t + 1]) {
-      const std::size_t a = arena.off[t + 1];
-      if (convex_argmin(hx(0), hv(0), hn(0), e, arena.x0[t + 1], arena.a.data() + a, arena.c.data() + a,
-                        arena.cnt[t + 1], eps_e, bestD))
-        bestb = 0;
+    if (split.m[t] != 0xFF) {
+      bestD = split_decision(split.rec.data() + split.off[t], split.m[t], e);
+      grid_branches(q, t, gb);
+      bestb = cache.grid[t * 4];
     } else {
-      arena.get_pwl(t + 1, tmp);
-      const double* vx = tmp.x.data();
-      const double* vv = tmp.v.data();
-      const std::size_t vn = tmp.size();
-      double best = kInf;
-      // candidates: breakpoints of the stage branch (V interpolated) and the
-      // breakpoints of V_{t+1} reachable through the branch (h interpolated);
-      // the minimum of a sum of two PWL functions sits at one of them
-      auto take = [&](int b, double D, double f) {
-        if (!std::isfinite(f)) return;
-        if (bestb < 0 || f < best - 1e-12 * (1.0 + std::fabs(best)) ||
-            (f <= best + 1e-12 * (1.0 + std::fabs(best)) && std::fabs(D) < std::fabs(bestD))) {
-          if (bestb < 0 || f < best) best = f;
-          bestD = D;
-          bestb = b;
-        }
-      };
-      for (int b = 0; b < n; ++b) {
-        const double* x = hx(b);
-        const double* v = hv(b);
-        const std::size_t m = hn(b);
-        for (std::size_t j = 0; j < m; ++j) take(b, x[j], v[j] + detail::eval(vx, vv, vn, e + x[j], eps_e));
-        const double ylo = e + x[0] - eps, yhi = e + x[m - 1] + eps;
-        std::size_t i = static_cast<std::size_t>(std::lower_bound(vx, vx + vn, ylo) - vx);
-        for (; i < vn && vx[i] <= yhi; ++i) {
-          const double D = std::clamp(vx[i] - e, x[0], x[m - 1]);
-          take(b, D, detail::eval(x, v, m, D, eps) + vv[i]);
+      grid_branches(q, t, gb);
+      const int n = cache.n[t];
+      auto hx = [&](int b) { return cache.x.data() + cache.off[t * 4 + static_cast<std::size_t>(b)]; };
+      auto hv = [&](int b) { return cache.v.data() + cache.off[t * 4 + static_cast<std::size_t>(b)]; };
+      auto hn = [&](int b) { return static_cast<std::size_t>(cache.cnt[t * 4 + static_cast<std::size_t>(b)]); };
+      if (n == 1 && arena.convex[t + 1]) {
+        const std::size_t a = arena.off[t + 1];
+        if (convex_argmin(hx(0), hv(0), hn(0), e, arena.x0[t + 1], arena.a.data() + a, arena.c.data() + a,
+                          arena.cnt[t + 1], eps_e, bestD))
+          bestb = 0;
+      } else {
+        arena.get_pwl(t + 1, tmp);
+        const double* vx = tmp.x.data();
+        const double* vv = tmp.v.data();
+        const std::size_t vn = tmp.size();
+        double best = kInf;
+        // candidates: breakpoints of the stage branch (V interpolated) and the
+        // breakpoints of V_{t+1} reachable through the branch (h interpolated);
+        // the minimum of a sum of two PWL functions sits at one of them
+        auto take = [&](int b, double D, double f) {
+          if (!std::isfinite(f)) return;
+          if (bestb < 0 || f < best - 1e-12 * (1.0 + std::fabs(best)) ||
+              (f <= best + 1e-12 * (1.0 + std::fabs(best)) && std::fabs(D) < std::fabs(bestD))) {
+            if (bestb < 0 || f < best) best = f;
+            bestD = D;
+            bestb = b;
+          }
+        };
+        for (int b = 0; b < n; ++b) {
+          const double* x = hx(b);
+          const double* v = hv(b);
+          const std::size_t m = hn(b);
+          for (std::size_t j = 0; j < m; ++j) take(b, x[j], v[j] + detail::eval(vx, vv, vn, e + x[j], eps_e));
+          const double ylo = e + x[0] - eps, yhi = e + x[m - 1] + eps;
+          std::size_t i = static_cast<std::size_t>(std::lower_bound(vx, vx + vn, ylo) - vx);
+          for (; i < vn && vx[i] <= yhi; ++i) {
+            const double D = std::clamp(vx[i] - e, x[0], x[m - 1]);
+            take(b, D, detail::eval(x, v, m, D, eps) + vv[i]);
+          }
         }
       }
+      if (bestb >= 0) bestb = cache.grid[t * 4 + static_cast<std::size_t>(bestb)];
     }
     if (bestb < 0) {
       out.infeasible_step = t;
@@ -676,7 +872,7 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
     double ch = 0, dis = 0;
     if (D > 0) ch = std::min(q.pch, D / (q.eta_c * dt));
     if (D < 0) dis = std::min(q.pdis, -D * q.eta_d / dt);
-    const GridBranch& g = gb[cache.grid[t * 4 + static_cast<std::size_t>(bestb)]];
+    const GridBranch& g = gb[static_cast<std::size_t>(bestb)];
     const double x = std::clamp(q.net[t] + ch - dis, g.x0, g.x1());
     double imp = 0, exq = 0, cur = 0, pos = g.x0;
     for (int i = 0; i < g.n; ++i) {
@@ -882,6 +1078,7 @@ Certificate make_certificate(const Problem& p, const Prepared& q, const Schedule
     std::array<double, 4> la, lb, ua, ub;  // w >= la*pi+lb ; w <= ua*pi+ub
     int nl = 0, nu = 0;
     double wlo = -kInf, whi = kInf;     // projection on w
+    Step() {}  // user-provided: no zero-filling of T steps' arrays by vector(T)
   };
   std::vector<Step> st(T);
   auto near_lo = [&](double x, double lo) { return x <= lo + tol; };
@@ -1455,7 +1652,15 @@ Result<Solution> solve(const Problem& p, const SolveOptions& o) {
   sol.certificate = make_certificate(p, q, s);
   sol.pi = sol.certificate.pi;
   sol.w = sol.certificate.w;
-  Verification v = verify(p, s, sol.certificate);
+  // The schedule is feasible by construction (verify() re-checks it for users);
+  // here only the certificate's LP bound is needed, on the prepared data.
+  Verification v;
+  v.feasible = true;
+  v.objective = sol.objective;
+  v.lp_bound = lp_bound(p, q, sol.certificate);
+  v.lower_bound = v.lp_bound;
+  const double tol = 1e-6 * std::max(1.0, std::fabs(sol.objective));
+  v.proven_optimal = sol.objective - v.lp_bound <= tol;
   if (!v.proven_optimal && K == 0 && !d.nonconvex_steps.empty()) {
     // non-convex stages where the LP duals cannot close the gap (the
     // relaxation is below the canonical optimum): the DP's own cost-to-go

@@ -125,9 +125,16 @@ void simplify(Pwl& f, double eps_x) {
       continue;
     }
     if (n >= 2) {  // collinear with the previous kept segment: replace the middle point
-      const double s0 = (f.v[n - 1] - f.v[n - 2]) / (f.x[n - 1] - f.x[n - 2]);
-      const double s1 = (f.v[i] - f.v[n - 1]) / (f.x[i] - f.x[n - 1]);
-      if (std::fabs(s0 - s1) <= 1e-13 * (1.0 + std::fabs(s0) + std::fabs(s1))) {
+      // Collinear = the middle point lies on the chord of its neighbours to
+      // rounding (relative 1e-13 of the values): comparing the two slopes
+      // instead misses collinear points that are close together (the slopes'
+      // rounding grows as 1/length), and the lower envelope of many convex
+      // runs, which puts a point at every breakpoint of every run, then keeps
+      // them all and the piece count doubles step after step.
+      const double x0 = f.x[n - 2], x1 = f.x[n - 1], x2 = f.x[i];
+      const double chord = f.v[n - 2] + (f.v[i] - f.v[n - 2]) * ((x1 - x0) / (x2 - x0));
+      const double scale = std::fabs(f.v[n - 2]) + std::fabs(f.v[n - 1]) + std::fabs(f.v[i]);
+      if (std::fabs(f.v[n - 1] - chord) <= 1e-13 * (1.0 + scale)) {
         f.x[n - 1] = f.x[i];
         f.v[n - 1] = f.v[i];
         continue;
