@@ -5,8 +5,11 @@
 #include <cstddef>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <span>
 #include <vector>
+
+#include "joule/forecast/forecast.hpp"
 
 namespace joule::forecast::detail {
 
@@ -45,5 +48,15 @@ ArFit ar_yule_walker(std::span<const double> x, std::size_t p);
 void ar_forecast(const ArFit& ar, std::span<const double> x, std::span<double> out);
 /// psi weights of the MA(inf) form (psi_0 = 1), for h-step variances.
 std::vector<double> ar_psi(const ArFit& ar, std::size_t h);
+
+/// Loess kernels of the edge and short-subseries STL evaluations, shared by
+/// decompositions (not thread-safe: one per fit).
+struct KernelCache;
+std::shared_ptr<KernelCache> make_kernel_cache();
+/// MSTL with a chosen number of STL inner passes (mstl() uses 2, as R's stl)
+/// and an optional kernel cache. The cross-validation of `automatic` uses
+/// cheaper settings.
+Result<MstlResult> mstl_inner(std::span<const double> y, std::span<const std::size_t> periods, std::size_t iterate,
+                              std::size_t inner, KernelCache* cache);
 
 }  // namespace joule::forecast::detail

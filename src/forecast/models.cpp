@@ -464,6 +464,13 @@ class MstlCore final : public Core {
     return c;
   }
   void set_remainder(Remainder r) { rem_ = r; }
+  // MSTL iterations and STL inner passes (R's 2 and 2 unless set before fit).
+  // `cache`: loess kernels shared with other decompositions of the same fit (may be null).
+  void set_decomposition(std::size_t iterate, std::size_t inner, detail::KernelCache* cache) {
+    iterate_ = iterate;
+    inner_ = inner;
+    cache_ = cache;
+  }
   // One-period-ahead errors of the remainder model on the seasonally
   // adjusted series over its last `len` steps: sa[t] minus the forecast made
   // at n - len from sa[0 .. n - len) (parameters of the full fit). This is
@@ -492,7 +499,7 @@ class MstlCore final : public Core {
 
  private:
   Status decompose(std::span<const double> y) {
-    JOULE_TRY(auto dc, mstl(y, periods_));
+    JOULE_TRY(auto dc, detail::mstl_inner(y, periods_, iterate_, inner_, cache_));
     kept_.clear();
     for (std::size_t p : periods_)
       if (p >= 2 && 2 * p < y.size()) kept_.push_back(p);
@@ -508,6 +515,8 @@ class MstlCore final : public Core {
     return {};
   }
   std::vector<std::size_t> periods_, kept_;
+  std::size_t iterate_ = 2, inner_ = 2;
+  detail::KernelCache* cache_ = nullptr;  // not owned; reset by clone
   Remainder rem_;
   std::size_t p_;
   std::vector<std::vector<double>> seasonal_;
@@ -676,11 +685,24 @@ struct Calibration {
 // narrow, so the offset is mean + Student-t(K - 1) quantile x sd x
 // sqrt(1 + 1/K) (the prediction interval of one new draw from K), times
 // the shape factor of the lead's block (below).
-std::vector<double> conformal_offsets(const Calibration& cal, double level, std::size_t horizon) {
-  std::vector<double> out(horizon, 0.0);
+// quantile_sorted (R type 7) by selection instead of a full sort; reorders v.
+double select_quantile(std::vector<double>& v, double p) {
+  if (v.empty()) return detail::kNaN;
+  const double pos = p * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
+  const double a = v[lo];
+  if (lo + 1 >= v.size()) return a;
+  const double b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo + 1), v.end());
+  return a + (pos - static_cast<double>(lo)) * (b - a);
+}
+
+std::vector<std::vector<double>> conformal_offsets(const Calibration& cal, std::span<const double> levels,
+                                                   std::size_t horizon) {
+  std::vector<std::vector<double>> outs(levels.size(), std::vector<double>(horizon, 0.0));
   const std::size_t H = cal.horizon;
   const std::size_t K = cal.errors.size();
-  if (H == 0 || K == 0) return out;
+  if (H == 0 || K == 0) return outs;
   // Per-lead sums over origins, then prefix sums over leads.
   std::vector<double> c(H + 1, 0.0), s1(H + 1, 0.0), s2(H + 1, 0.0);
   for (std::size_t j = 0; j < H; ++j) {
@@ -700,70 +722,75 @@ std::vector<double> conformal_offsets(const Calibration& cal, double level, std:
     lo = hh >= w ? hh - w : 0;
     hi = std::min(H - 1, hh + w);
   };
-  auto moments = [&](std::size_t hh, double& m, double& sd) {
+  // Pooled mean and sd of every lead, computed once for all levels.
+  std::vector<double> mean(H), sdv(H);
+  for (std::size_t hh = 0; hh < H; ++hh) {
     std::size_t lo, hi;
     window(hh, lo, hi);
     const double cnt = c[hi + 1] - c[lo], a = s1[hi + 1] - s1[lo], b = s2[hi + 1] - s2[lo];
-    m = cnt > 0 ? a / cnt : 0.0;
-    sd = cnt > 1 ? std::sqrt(std::max(0.0, (b - cnt * m * m) / (cnt - 1.0))) : 0.0;
-  };
+    mean[hh] = cnt > 0 ? a / cnt : 0.0;
+    sdv[hh] = cnt > 1 ? std::sqrt(std::max(0.0, (b - cnt * mean[hh] * mean[hh]) / (cnt - 1.0))) : 0.0;
+  }
   // Below 20 origins: Student-t offsets from each lead's pooled mean and sd.
   const bool parametric = K < 20;
-  const double tq = parametric && K >= 2 ? detail::t_quantile(level, static_cast<double>(K - 1)) : 0.0;
   const double infl = std::sqrt(1.0 + 1.0 / static_cast<double>(K));
-  std::vector<double> pool;
   // Shape correction: the quantile of the errors standardised by their
   // lead's mean and sd, in blocks of leads ([0, 24), [24, 48), [48, 96),
   // ...), relative to the same quantile over all leads. Short leads have
   // heavier tails (narrower 80 %, wider 97.5 %) than the t shape assumes.
+  // The standardised errors are sorted once and serve every level.
   std::vector<std::size_t> edges{0};
-  std::vector<double> shape;
+  std::vector<double> all;
+  std::vector<std::vector<double>> blocks;
   if (parametric) {
     while (edges.back() < H) edges.push_back(std::min(H, std::max<std::size_t>(24, 2 * edges.back())));
-    std::vector<double> all;
-    std::vector<std::vector<double>> blocks(edges.size() - 1);
+    blocks.resize(edges.size() - 1);
     for (std::size_t b = 0; b + 1 < edges.size(); ++b)
       for (std::size_t j = edges[b]; j < edges[b + 1]; ++j) {
-        double m, sd;
-        moments(j, m, sd);
-        if (sd <= 0.0) continue;
+        if (sdv[j] <= 0.0) continue;
         for (const auto& e : cal.errors)
-          if (j < e.size() && std::isfinite(e[j])) blocks[b].push_back((e[j] - m) / sd);
+          if (j < e.size() && std::isfinite(e[j])) blocks[b].push_back((e[j] - mean[j]) / sdv[j]);
       }
     for (auto& b : blocks) all.insert(all.end(), b.begin(), b.end());
-    std::sort(all.begin(), all.end());
-    const double qa = all.empty() ? 0.0 : detail::quantile_sorted(all, level);
-    shape.assign(blocks.size(), 1.0);
-    for (std::size_t b = 0; b < blocks.size(); ++b) {
-      if (blocks[b].size() < 20 || std::fabs(qa) < 1e-9) continue;
-      std::sort(blocks[b].begin(), blocks[b].end());
-      shape[b] = std::clamp(detail::quantile_sorted(blocks[b], level) / qa, 0.5, 2.0);
-    }
   }
-  for (std::size_t h = 0; h < horizon; ++h) {
-    const std::size_t hh = std::min(h, H - 1);
-    double q;
+  std::vector<double> pool;
+  for (std::size_t li = 0; li < levels.size(); ++li) {
+    const double level = levels[li];
+    std::vector<double>& out = outs[li];
+    std::vector<double> shape;
+    double tq = 0.0;
     if (parametric) {
-      double m, sd;
-      moments(hh, m, sd);
-      std::size_t b = 0;
-      while (b + 1 < shape.size() && hh >= edges[b + 1]) ++b;
-      q = m + tq * sd * infl * (shape.empty() ? 1.0 : shape[b]);
-    } else {
-      std::size_t lo, hi;
-      window(hh, lo, hi);
-      pool.clear();
-      for (const auto& e : cal.errors)
-        for (std::size_t j = lo; j <= hi; ++j)
-          if (j < e.size() && std::isfinite(e[j])) pool.push_back(e[j]);
-      std::sort(pool.begin(), pool.end());
-      q = pool.empty() ? 0.0 : detail::quantile_sorted(pool, level);
+      tq = K >= 2 ? detail::t_quantile(level, static_cast<double>(K - 1)) : 0.0;
+      const double qa = all.empty() ? 0.0 : select_quantile(all, level);
+      shape.assign(blocks.size(), 1.0);
+      for (std::size_t b = 0; b < blocks.size(); ++b) {
+        if (blocks[b].size() < 20 || std::fabs(qa) < 1e-9) continue;
+        shape[b] = std::clamp(select_quantile(blocks[b], level) / qa, 0.5, 2.0);
+      }
     }
-    // Beyond the calibrated horizon the spread grows like a random walk.
-    if (h >= H) q *= std::sqrt(static_cast<double>(h + 1) / static_cast<double>(H));
-    out[h] = std::isfinite(q) ? q : 0.0;
+    for (std::size_t h = 0; h < horizon; ++h) {
+      const std::size_t hh = std::min(h, H - 1);
+      double q;
+      if (parametric) {
+        std::size_t b = 0;
+        while (b + 1 < shape.size() && hh >= edges[b + 1]) ++b;
+        q = mean[hh] + tq * sdv[hh] * infl * (shape.empty() ? 1.0 : shape[b]);
+      } else {
+        std::size_t lo, hi;
+        window(hh, lo, hi);
+        pool.clear();
+        for (const auto& e : cal.errors)
+          for (std::size_t j = lo; j <= hi; ++j)
+            if (j < e.size() && std::isfinite(e[j])) pool.push_back(e[j]);
+        std::sort(pool.begin(), pool.end());
+        q = pool.empty() ? 0.0 : detail::quantile_sorted(pool, level);
+      }
+      // Beyond the calibrated horizon the spread grows like a random walk.
+      if (h >= H) q *= std::sqrt(static_cast<double>(h + 1) / static_cast<double>(H));
+      out[h] = std::isfinite(q) ? q : 0.0;
+    }
   }
-  return out;
+  return outs;
 }
 
 class CoreModel final : public Model {
@@ -825,7 +852,10 @@ class CoreModel final : public Model {
     }
     // Quantile regression paths come from their own fits when the levels match.
     const auto* rc = dynamic_cast<const RegressionCore*>(core_.get());
-    for (double q : lv) {
+    std::vector<std::vector<double>> offs;
+    if (conformal) offs = conformal_offsets(cal_, lv, horizon);
+    for (std::size_t li = 0; li < lv.size(); ++li) {
+      const double q = lv[li];
       std::vector<double> path(horizon);
       bool done = false;
       if (rc && opt_.kind == ModelKind::quantile_regression) {
@@ -837,7 +867,7 @@ class CoreModel final : public Model {
       }
       if (!done) {
         if (conformal) {
-          auto off = conformal_offsets(cal_, q, horizon);
+          const auto& off = offs[li];
           for (std::size_t h = 0; h < horizon; ++h) path[h] = fc.mean[h] + off[h];
         } else {
           const double z = detail::normal_quantile(q);
@@ -942,6 +972,7 @@ class AutoModel final : public Model {
     const Remainder rems[3] = {Remainder::naive, Remainder::ar, Remainder::combined};
     const std::size_t nc = usable.empty() ? 1 : 4;
     std::vector<std::vector<std::vector<double>>> errs(nc), fbk(nc);
+    auto kc = detail::make_kernel_cache();
     if (H >= 2) {
       for (std::size_t k = 0; k < opt_.calibration_origins; ++k) {
         if (n < H + k * stride || n - H - k * stride < min_train) break;
@@ -956,6 +987,15 @@ class AutoModel final : public Model {
         };
         if (!usable.empty()) {
           MstlCore mc(usable, Remainder::combined, opt_.ar_order);
+          // One MSTL iteration (two STL inner passes) per origin instead of
+          // two: the CV errors calibrate the intervals and fit the feedback,
+          // they need the model's error distribution, not R's exact
+          // decomposition, and this halves the cost of the 12 origins. On
+          // taylor the choice kept day/week MAPE (0.892/1.416 vs 0.895/1.433)
+          // and 80/95 % coverage with 5 weeks of history (81.0/95.1 vs
+          // 83.0/96.0); one inner pass as well was cheaper still but
+          // under-covered with 5 weeks (71.8/91.0).
+          mc.set_decomposition(1, 2, kc.get());
           if (mc.fit(d)) {
             for (std::size_t c = 0; c < 3; ++c) {
               mc.forecast_with(rems[c], f);
@@ -1002,7 +1042,9 @@ class AutoModel final : public Model {
     H_ = H;
     if (!usable.empty()) {
       mstl_ = std::make_unique<MstlCore>(usable, Remainder::combined, opt_.ar_order);
+      mstl_->set_decomposition(2, 2, kc.get());
       JOULE_RETURN_IF_ERROR(mstl_->fit(Data{prep_.y, prep_.start_s, step_, nullptr}));
+      mstl_->set_decomposition(2, 2, nullptr);  // the cache dies with this call
     }
     snaive_ = std::make_unique<SnaiveCore>(per);
     JOULE_RETURN_IF_ERROR(snaive_->fit(Data{prep_.y, prep_.start_s, step_, nullptr}));
@@ -1077,10 +1119,13 @@ class AutoModel final : public Model {
     std::vector<double> sd(horizon, 0.0);
     const bool conformal = cal_.errors.size() >= 2 && cal_.horizon >= 2;
     if (!conformal) core_->sd(sd);
-    for (double q : fc.levels) {
+    std::vector<std::vector<double>> offs;
+    if (conformal) offs = conformal_offsets(cal_, fc.levels, horizon);
+    for (std::size_t li = 0; li < fc.levels.size(); ++li) {
+      const double q = fc.levels[li];
       std::vector<double> path(horizon);
       if (conformal) {
-        auto off = conformal_offsets(cal_, q, horizon);
+        const auto& off = offs[li];
         for (std::size_t h = 0; h < horizon; ++h) path[h] = fc.mean[h] + off[h];
       } else {
         const double z = detail::normal_quantile(q);

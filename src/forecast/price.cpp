@@ -139,6 +139,16 @@ class PriceModel final : public Model {
     resid_by_hour_.assign(P, {});
     for (std::size_t i = 0; i < rows.size(); ++i) resid_by_hour_[hour(rows[i])].push_back(res[static_cast<Eigen::Index>(i)]);
     for (auto& v : resid_by_hour_) std::sort(v.begin(), v.end());
+    vol_ = PriceVolatility{};
+    if (o_.garch_intervals) {
+      vol_.residuals.assign(res.data(), res.data() + res.size());
+      JOULE_TRY(auto g, fit_garch11(vol_.residuals));
+      double m = 0.0;
+      for (double v : g.sigma2) m += v;
+      vol_.mean_sigma2 = g.sigma2.empty() ? 0.0 : m / static_cast<double>(g.sigma2.size());
+      if (!(vol_.mean_sigma2 > 0.0)) return fail(Errc::numerical, "GARCH of the price residuals has no variance");
+      vol_.garch = std::move(g);
+    }
     fitted_ = true;
     return {};
   }
@@ -167,19 +177,32 @@ class PriceModel final : public Model {
     }
     fc.levels.assign(levels.begin(), levels.end());
     std::sort(fc.levels.begin(), fc.levels.end());
+    // GARCH scale per step: the hour's empirical quantiles describe an
+    // average day, the GARCH says how volatile the next steps are relative to it.
+    std::vector<double> scale(horizon, 1.0);
+    if (o_.garch_intervals) {
+      const auto var = garch11_forecast(vol_.garch, horizon);
+      for (std::size_t h = 0; h < horizon; ++h) scale[h] = std::sqrt(std::max(var[h], 0.0) / vol_.mean_sigma2);
+    }
     for (double q : fc.levels) {
       std::vector<double> p(horizon);
       for (std::size_t h = 0; h < horizon; ++h) {
         const auto& rv = resid_by_hour_[hour(n + h)];
         // Errors compound beyond a day (recursive lags): widen like sqrt(days).
         const double grow = std::sqrt(static_cast<double>(h / P + 1));
-        p[h] = fc.mean[h] + grow * detail::quantile_sorted(rv, q);
+        const double med = detail::quantile_sorted(rv, 0.5);
+        p[h] = fc.mean[h] + grow * (med + scale[h] * (detail::quantile_sorted(rv, q) - med));
       }
       fc.quantiles.push_back(std::move(p));
     }
     return fc;
   }
-  std::string description() const override { return "price(huber)"; }
+  std::string description() const override { return o_.garch_intervals ? "price(huber)+garch(1,1)" : "price(huber)"; }
+  Result<PriceVolatility> volatility() const {
+    if (!fitted_) return fail(Errc::invalid_argument, "price model is not fitted");
+    if (!o_.garch_intervals) return fail(Errc::invalid_argument, "price model was fitted without garch_intervals");
+    return vol_;
+  }
   std::unique_ptr<Model> clone() const override { return std::make_unique<PriceModel>(*this); }
 
  private:
@@ -212,10 +235,17 @@ class PriceModel final : public Model {
   std::size_t nx_ = 0;
   Eigen::VectorXd beta_;
   std::vector<std::vector<double>> resid_by_hour_;
+  PriceVolatility vol_;
   bool fitted_ = false;
 };
 
 }  // namespace
+
+Result<PriceVolatility> price_volatility(const Model& m) {
+  const auto* p = dynamic_cast<const PriceModel*>(&m);
+  if (!p) return fail(Errc::invalid_argument, "not a price model");
+  return p->volatility();
+}
 
 Result<std::unique_ptr<Model>> make_price_model(const PriceModelOptions& o) {
   if (o.period < 2 || o.period > 1440) return fail(Errc::invalid_argument, "period must lie in [2, 1440]", Where::at_field("period"));

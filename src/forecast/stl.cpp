@@ -8,12 +8,19 @@
 // MSTL follows Bandara, Hyndman & Bergmeir (2021), arXiv:2107.13462, as in
 // R forecast::mstl (s.window = 7 + 4 i, two iterations).
 #include <algorithm>
+#include <array>
+#include <memory>
 #include <cmath>
 #include <vector>
 
+#include "detail.hpp"
 #include "joule/forecast/forecast.hpp"
 
 namespace joule::forecast {
+namespace detail {
+struct KernelCache;
+}
+using detail::KernelCache;
 namespace {
 
 std::size_t next_odd(double x) {
@@ -69,6 +76,7 @@ struct LoessKernel {
   std::vector<double> w, wu;  // weight and weight x offset per window position
   double s0 = 0.0, a = 0.0, c = 0.0;
   bool linear = false, valid = false;
+  bool can_linear = false;  // h > 0 and degree > 0; `linear` also needs sqrt(c) > 0.001 (n - 1)
 };
 
 // Kernel of loess_at for the window [nleft, nright] (1-based) around xs.
@@ -105,6 +113,7 @@ LoessKernel make_kernel_at(std::size_t n, std::size_t len, int degree, double xs
   k.a = s1 / k.s0;
   if (h > 0.0 && degree > 0) {
     k.c = s2 / k.s0 - k.a * k.a;
+    k.can_linear = true;
     k.linear = std::sqrt(std::max(k.c, 0.0)) > 0.001 * range;
   }
   return k;
@@ -115,7 +124,7 @@ LoessKernel make_kernel(std::size_t n, std::size_t len, int degree, std::size_t 
 }
 
 // Estimate at the window starting at y[first] (0-based) with a kernel.
-inline double kernel_at(const LoessKernel& k, const double* y) {
+inline double kernel_at(const LoessKernel& k, const double* y, bool linear) {
   // Four independent partial sums so the compiler can keep the multiply-adds
   // in flight (a single strict-order sum is latency bound).
   double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, b0 = 0.0, b1 = 0.0, b2 = 0.0, b3 = 0.0;
@@ -139,50 +148,82 @@ inline double kernel_at(const LoessKernel& k, const double* y) {
   }
   const double t0 = (a0 + a1) + (a2 + a3), t1 = (b0 + b1) + (b2 + b3);
   double est = t0 / k.s0;
-  if (k.linear) est += (-k.a / k.c) * (t1 / k.s0 - k.a * est);
+  if (linear) est += (-k.a / k.c) * (t1 / k.s0 - k.a * est);
   return est;
 }
+inline double kernel_at(const LoessKernel& k, const double* y) { return kernel_at(k, y, k.linear); }
 
-// Kernels of the short cycle-subseries fits (window >= length), which
-// repeat for every subseries of the same length: keyed by (length, xs).
-struct ShortKernels {
-  struct Entry {
-    std::size_t n = 0;
-    std::vector<LoessKernel> at;  // index xs = 0 .. n + 1
-    std::vector<char> have;
+}  // namespace
+
+// Kernels of the non-interior loess evaluations: the short cycle-subseries
+// fits (window >= length) and the windows pinned to an end of the series.
+// A kernel depends only on the window's shape relative to the evaluation
+// point (offset of nleft, width, padding of a window longer than the
+// series), not on the data or on where the series ends, so one cache serves
+// every subseries, the inner and MSTL iterations and the decompositions of
+// all cross-validation origins of a fit (the n-dependent linear/constant
+// switch of loess_at is re-evaluated at each use).
+namespace detail {
+struct KernelCache {
+  // Kernels grouped by (window length and degree, window width), each group
+  // indexed by the offset of the evaluation point from the window's start.
+  struct Group {
+    std::size_t len_deg = 0, width = 0;
+    std::vector<LoessKernel> by_offset;
+    std::vector<char> built;
   };
-  std::vector<Entry> entries;
-  const LoessKernel& get(std::size_t n, std::size_t len, int degree, std::size_t xs, std::size_t nleft,
-                         std::size_t nright) {
-    Entry* e = nullptr;
-    for (auto& x : entries)
-      if (x.n == n) e = &x;
-    if (!e) {
-      entries.push_back(Entry{n, std::vector<LoessKernel>(n + 2), std::vector<char>(n + 2, 0)});
-      e = &entries.back();
-    }
-    if (!e->have[xs]) {
-      e->at[xs] = make_kernel_at(n, len, degree, static_cast<double>(xs), nleft, nright);
-      e->have[xs] = 1;
-    }
-    return e->at[xs];
-  }
+  std::vector<Group> groups;
+  std::size_t last = 0;
 };
 
-// loess_at through the cache (same estimate).
-bool short_loess_at(ShortKernels* cache, const double* y, std::size_t n, std::size_t len, int degree, std::size_t xs,
-                    double& ys, std::size_t nleft, std::size_t nright, double* work) {
-  if (!cache) return loess_at(y, n, len, degree, static_cast<double>(xs), ys, nleft, nright, work);
-  const LoessKernel& k = cache->get(n, len, degree, xs, nleft, nright);
+std::shared_ptr<KernelCache> make_kernel_cache() { return std::make_shared<KernelCache>(); }
+}  // namespace detail
+
+namespace {
+
+// loess_at through the cache (the same estimate up to summation order).
+bool cached_loess_at(KernelCache* cache, const double* y, std::size_t n, std::size_t len, int degree, std::size_t xs,
+                     double& ys, std::size_t nleft, std::size_t nright, double* work) {
+  const std::size_t width = nright - nleft + 1;
+  // A window longer than the series is padded by (len - n) / 2 (loess_at):
+  // the key then needs width == n to determine the padding.
+  if (!cache || (len > n && width != n) || xs + 2 < nleft)
+    return loess_at(y, n, len, degree, static_cast<double>(xs), ys, nleft, nright, work);
+  const std::size_t len_deg = 2 * len + static_cast<std::size_t>(degree > 0);
+  const std::size_t off = xs + 2 - nleft;
+  if (off >= width + 4) return loess_at(y, n, len, degree, static_cast<double>(xs), ys, nleft, nright, work);
+  KernelCache::Group* g = nullptr;
+  if (cache->last < cache->groups.size() && cache->groups[cache->last].len_deg == len_deg &&
+      cache->groups[cache->last].width == width) {
+    g = &cache->groups[cache->last];
+  } else {
+    for (std::size_t i = 0; i < cache->groups.size(); ++i)
+      if (cache->groups[i].len_deg == len_deg && cache->groups[i].width == width) {
+        g = &cache->groups[i];
+        cache->last = i;
+      }
+    if (!g) {
+      cache->groups.push_back(KernelCache::Group{len_deg, width, std::vector<LoessKernel>(width + 4),
+                                                 std::vector<char>(width + 4, 0)});
+      cache->last = cache->groups.size() - 1;
+      g = &cache->groups.back();
+    }
+  }
+  if (!g->built[off]) {
+    g->by_offset[off] = make_kernel_at(n, len, degree, static_cast<double>(xs), nleft, nright);
+    g->built[off] = 1;
+  }
+  const LoessKernel& k = g->by_offset[off];
   if (!k.valid) return false;
-  ys = kernel_at(k, y + (nleft - 1));
+  const double range = static_cast<double>(n) - 1.0;
+  ys = kernel_at(k, y + (nleft - 1), k.can_linear && std::sqrt(std::max(k.c, 0.0)) > 0.001 * range);
   return true;
 }
 
 // Loess smoothing of y (length n) into ys with window len, evaluated every
 // `jump` points and linearly interpolated in between.
 void loess_smooth(const double* y, std::size_t n, std::size_t len, int degree, std::size_t jump, double* ys,
-                  double* work, ShortKernels* cache = nullptr) {
+                  double* work, KernelCache* cache = nullptr) {
   if (n < 2) {
     ys[0] = y[0];
     return;
@@ -190,7 +231,7 @@ void loess_smooth(const double* y, std::size_t n, std::size_t len, int degree, s
   const std::size_t nj = std::min(jump, n - 1);
   if (len >= n) {
     for (std::size_t i = 1; i <= n; i += nj) {
-      if (!short_loess_at(cache, y, n, len, degree, i, ys[i - 1], 1, n, work)) ys[i - 1] = y[i - 1];
+      if (!cached_loess_at(cache, y, n, len, degree, i, ys[i - 1], 1, n, work)) ys[i - 1] = y[i - 1];
     }
   } else if (nj == 1) {
     const std::size_t nsh = (len + 1) / 2;
@@ -205,7 +246,7 @@ void loess_smooth(const double* y, std::size_t n, std::size_t len, int degree, s
         ys[i - 1] = kernel_at(ker, y + (nleft - 1));
         continue;
       }
-      if (!loess_at(y, n, len, degree, static_cast<double>(i), ys[i - 1], nleft, nright, work)) ys[i - 1] = y[i - 1];
+      if (!cached_loess_at(cache, y, n, len, degree, i, ys[i - 1], nleft, nright, work)) ys[i - 1] = y[i - 1];
     }
   } else {
     const std::size_t nsh = (len + 1) / 2;
@@ -226,7 +267,7 @@ void loess_smooth(const double* y, std::size_t n, std::size_t len, int degree, s
           continue;
         }
       }
-      if (!loess_at(y, n, len, degree, static_cast<double>(i), ys[i - 1], nleft, nright, work)) ys[i - 1] = y[i - 1];
+      if (!cached_loess_at(cache, y, n, len, degree, i, ys[i - 1], nleft, nright, work)) ys[i - 1] = y[i - 1];
     }
   }
   if (nj != 1) {
@@ -238,7 +279,7 @@ void loess_smooth(const double* y, std::size_t n, std::size_t len, int degree, s
     const std::size_t k = ((n - 1) / nj) * nj + 1;
     if (k != n) {
       const std::size_t nleft = len >= n ? 1 : n - len + 1;
-      if (!loess_at(y, n, len, degree, static_cast<double>(n), ys[n - 1], nleft, n, work)) ys[n - 1] = y[n - 1];
+      if (!cached_loess_at(cache, y, n, len, degree, n, ys[n - 1], nleft, n, work)) ys[n - 1] = y[n - 1];
       if (k != n - 1) {
         const double delta = (ys[n - 1] - ys[k - 1]) / static_cast<double>(n - k);
         for (std::size_t j = k + 1; j < n; ++j) ys[j - 1] = ys[k - 1] + delta * static_cast<double>(j - k);
@@ -259,10 +300,8 @@ void moving_average(const double* x, std::size_t n, std::size_t len, double* out
   }
 }
 
-}  // namespace
-
-Result<StlResult> stl(std::span<const double> y, std::size_t period, std::size_t s_window, std::size_t t_window,
-                      std::size_t inner) {
+Result<StlResult> stl_impl(std::span<const double> y, std::size_t period, std::size_t s_window, std::size_t t_window,
+                           std::size_t inner, KernelCache& cache) {
   const std::size_t n = y.size();
   if (period < 2) return fail(Errc::invalid_argument, "STL period must be at least 2", Where::at_field("period"));
   if (n <= 2 * period) return fail(Errc::invalid_argument, "STL needs more than two periods of data");
@@ -279,7 +318,6 @@ Result<StlResult> stl(std::span<const double> y, std::size_t period, std::size_t
 
   std::vector<double> trend(n, 0.0), season(n), w1(n + 2 * np), w2(n + 2 * np), w3(n + 2 * np), c(n + 2 * np),
       sub(n / np + 3), subs(n / np + 3), wk(n + 2 * np);
-  ShortKernels cache;
   for (std::size_t it = 0; it < inner; ++it) {
     // Step 1: detrending.
     for (std::size_t i = 0; i < n; ++i) w1[i] = y[i] - trend[i];
@@ -289,9 +327,9 @@ Result<StlResult> stl(std::span<const double> y, std::size_t period, std::size_t
       for (std::size_t i = 1; i <= k; ++i) sub[i - 1] = w1[(i - 1) * np + j - 1];
       loess_smooth(sub.data(), k, s_window, 0, sjump, subs.data() + 1, wk.data(), &cache);
       const std::size_t nright = std::min(s_window, k);
-      if (!short_loess_at(&cache, sub.data(), k, s_window, 0, 0, subs[0], 1, nright, wk.data())) subs[0] = subs[1];
+      if (!cached_loess_at(&cache, sub.data(), k, s_window, 0, 0, subs[0], 1, nright, wk.data())) subs[0] = subs[1];
       const std::size_t nleft = k >= s_window ? k - s_window + 1 : 1;
-      if (!short_loess_at(&cache, sub.data(), k, s_window, 0, k + 1, subs[k + 1], nleft, k, wk.data()))
+      if (!cached_loess_at(&cache, sub.data(), k, s_window, 0, k + 1, subs[k + 1], nleft, k, wk.data()))
         subs[k + 1] = subs[k];
       for (std::size_t m = 1; m <= k + 2; ++m) c[(m - 1) * np + j - 1] = subs[m - 1];
     }
@@ -299,12 +337,12 @@ Result<StlResult> stl(std::span<const double> y, std::size_t period, std::size_t
     moving_average(c.data(), n + 2 * np, np, w2.data());
     moving_average(w2.data(), n + np + 1, np, w3.data());
     moving_average(w3.data(), n + 2, 3, w2.data());
-    loess_smooth(w2.data(), n, nl, 1, ljump, w3.data(), wk.data());
+    loess_smooth(w2.data(), n, nl, 1, ljump, w3.data(), wk.data(), &cache);
     // Step 4: detrending of the smoothed cycle-subseries.
     for (std::size_t i = 0; i < n; ++i) season[i] = c[np + i] - w3[i];
     // Steps 5-6: deseasonalising and trend smoothing.
     for (std::size_t i = 0; i < n; ++i) w1[i] = y[i] - season[i];
-    loess_smooth(w1.data(), n, nt, 1, tjump, trend.data(), wk.data());
+    loess_smooth(w1.data(), n, nt, 1, tjump, trend.data(), wk.data(), &cache);
   }
   StlResult r;
   r.remainder.resize(n);
@@ -314,7 +352,22 @@ Result<StlResult> stl(std::span<const double> y, std::size_t period, std::size_t
   return r;
 }
 
+}  // namespace
+
+Result<StlResult> stl(std::span<const double> y, std::size_t period, std::size_t s_window, std::size_t t_window,
+                      std::size_t inner) {
+  KernelCache cache;
+  return stl_impl(y, period, s_window, t_window, inner, cache);
+}
+
 Result<MstlResult> mstl(std::span<const double> y, std::span<const std::size_t> periods, std::size_t iterate) {
+  return detail::mstl_inner(y, periods, iterate, 2, nullptr);
+}
+
+namespace detail {
+
+Result<MstlResult> mstl_inner(std::span<const double> y, std::span<const std::size_t> periods, std::size_t iterate,
+                              std::size_t inner, KernelCache* shared) {
   const std::size_t n = y.size();
   std::vector<std::size_t> ps;
   for (std::size_t p : periods)
@@ -330,10 +383,12 @@ Result<MstlResult> mstl(std::span<const double> y, std::span<const std::size_t> 
   }
   if (iterate == 0) iterate = 1;
   std::vector<double> trend;
+  KernelCache local;
+  KernelCache& cache = shared ? *shared : local;
   for (std::size_t it = 0; it < iterate; ++it) {
     for (std::size_t i = 0; i < ps.size(); ++i) {
       for (std::size_t t = 0; t < n; ++t) deseas[t] += out.seasonal[i][t];
-      JOULE_TRY(auto fit, stl(deseas, ps[i], 7 + 4 * (i + 1)));
+      JOULE_TRY(auto fit, stl_impl(deseas, ps[i], 7 + 4 * (i + 1), 0, inner, cache));
       out.seasonal[i] = std::move(fit.seasonal);
       trend = std::move(fit.trend);
       for (std::size_t t = 0; t < n; ++t) deseas[t] -= out.seasonal[i][t];
@@ -345,4 +400,5 @@ Result<MstlResult> mstl(std::span<const double> y, std::span<const std::size_t> 
   return out;
 }
 
+}  // namespace detail
 }  // namespace joule::forecast

@@ -56,6 +56,27 @@ int main(void) {
   o.struct_size = 4;
   CHECK(joule_forecaster_create(&o, &f) == JOULE_INVALID_ARGUMENT);
 
+  /* Price model with and without GARCH-scaled quantiles: same mean and median,
+     wider 90 % band right after a volatile end of the history. */
+  {
+    static double price[24 * 30];
+    double pm[24], pq[3 * 24], gm[24], gq[3 * 24], plv[3] = {0.05, 0.5, 0.95};
+    unsigned s = 12345u;
+    for (i = 0; i < 24 * 30; ++i) {
+      s = s * 1103515245u + 12345u;
+      const size_t day = i / 24;
+      const double amp = (day >= 8 && day < 12) || (day >= 20 && day < 23) ? 16.0 : 4.0; /* calm and volatile spells */
+      price[i] = 40.0 + 15.0 * sin(2.0 * pi * (double)(i % 24) / 24.0) + ((double)(s >> 16 & 0x7fff) / 32768.0 - 0.5) * amp;
+    }
+    for (i = 24 * 30 - 6; i < 24 * 30; ++i) price[i] += (i % 2 ? 25.0 : -25.0);
+    CHECK(joule_forecast_price(0, 3600, price, 24 * 30, 24, 0, 24, plv, 3, pm, pq) == JOULE_OK);
+    CHECK(joule_forecast_price(0, 3600, price, 24 * 30, 24, 1, 24, plv, 3, gm, gq) == JOULE_OK);
+    CHECK(fabs(pm[0] - gm[0]) < 1e-9);
+    CHECK(fabs(pq[24] - gq[24]) < 1e-9);                       /* median row unscaled */
+    CHECK(gq[2 * 24] - gq[0] > pq[2 * 24] - pq[0]);            /* wider first hour */
+    CHECK(joule_forecast_price(0, 3600, price, 24 * 3, 24, 1, 24, plv, 3, gm, gq) == JOULE_INVALID_ARGUMENT);
+  }
+
   /* Anomalies: a zero reading and a stuck run. */
   y[300] = 0.0;
   for (i = 400; i < 410; ++i) y[i] = y[400];

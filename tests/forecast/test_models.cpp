@@ -16,6 +16,7 @@
 #include "joule/forecast/prep.hpp"
 #include "joule/forecast/price.hpp"
 #include "joule/time_zone.hpp"
+#include "../../src/forecast/detail.hpp"
 
 namespace fc = joule::forecast;
 
@@ -88,6 +89,40 @@ TEST_CASE("mstl matches R forecast::mstl with periods 8 and 24") {
   CHECK(m->seasonal[0][119] == doctest::Approx(0.0775977568).epsilon(1e-7));
   CHECK(m->seasonal[1][0] == doctest::Approx(1.7065521123).epsilon(1e-7));
   CHECK(m->seasonal[1][119] == doctest::Approx(0.6910944647).epsilon(1e-7));
+}
+
+TEST_CASE("a loess kernel cache shared across series lengths leaves STL/MSTL unchanged") {
+  // automatic shares one kernel cache between the decompositions of its
+  // cross-validation origins (prefixes of different lengths); each result
+  // must equal the uncached decomposition (up to summation order).
+  std::vector<double> y(700);
+  std::mt19937 rng(7);
+  std::normal_distribution<double> noise(0.0, 0.3);
+  for (std::size_t t = 0; t < y.size(); ++t)
+    y[t] = 50 + 0.01 * t + 3 * std::sin(2 * M_PI * t / 24.0) + 5 * std::sin(2 * M_PI * t / 168.0) + noise(rng);
+  auto cache = fc::detail::make_kernel_cache();
+  for (const std::vector<std::size_t>& periods : {std::vector<std::size_t>{24, 168}, std::vector<std::size_t>{3}}) {
+    for (std::size_t n : {700u, 520u, 611u, 400u, 700u}) {
+      const std::span<const double> part(y.data(), n);
+      auto ref = fc::mstl(part, periods);
+      auto got = fc::detail::mstl_inner(part, periods, 2, 2, cache.get());
+      REQUIRE(ref.has_value());
+      REQUIRE(got.has_value());
+      REQUIRE(got->seasonal.size() == ref->seasonal.size());
+      double worst = 0.0;
+      for (std::size_t i = 0; i < ref->seasonal.size(); ++i)
+        for (std::size_t t = 0; t < n; ++t) worst = std::max(worst, std::fabs(got->seasonal[i][t] - ref->seasonal[i][t]));
+      for (std::size_t t = 0; t < n; ++t) worst = std::max(worst, std::fabs(got->trend[t] - ref->trend[t]));
+      CHECK(worst < 1e-9);
+    }
+  }
+  // One MSTL iteration is a different (cheaper) decomposition, not a copy.
+  auto one = fc::detail::mstl_inner(y, std::vector<std::size_t>{24, 168}, 1, 2, cache.get());
+  auto two = fc::mstl(y, std::vector<std::size_t>{24, 168});
+  REQUIRE(one.has_value());
+  double diff = 0.0;
+  for (std::size_t t = 0; t < y.size(); ++t) diff = std::max(diff, std::fabs(one->seasonal[0][t] - two->seasonal[0][t]));
+  CHECK(diff > 1e-6);
 }
 
 TEST_CASE("seasonal naive repeats the last season with sqrt-k analytic intervals") {
@@ -477,6 +512,62 @@ TEST_CASE("price model: negative prices and spikes, no log transform") {
   CHECK(f->mean[13] == doctest::Approx(expected13).epsilon(0.25));
   for (std::size_t h = 0; h < 24; ++h) CHECK(f->quantiles[0][h] <= f->quantiles[2][h]);
   CHECK(fc::make_price_model({.period = 1}).error().code == joule::Errc::invalid_argument);
+}
+
+TEST_CASE("price model: GARCH(1,1) of the residuals scales the quantiles by the h-step variance") {
+  // Hourly prices: daily shape + weekday effect + GARCH(1,1) innovations,
+  // ending with a volatile stretch, so the next hours should get wider
+  // intervals than an average day and the widening should decay.
+  std::mt19937 rng(5);
+  std::normal_distribution<double> z(0.0, 1.0);
+  const std::size_t n = 24 * 70;
+  std::vector<double> p(n);
+  double s2 = 4.0, e = 0.0;
+  for (std::size_t t = 0; t < n; ++t) {
+    s2 = 0.4 + 0.15 * e * e + 0.8 * s2;
+    e = std::sqrt(s2) * z(rng);
+    if (t + 8 >= n) e = (t % 2 ? 1.0 : -1.0) * 12.0;  // shocks in the last 8 hours
+    p[t] = 40 + 15 * std::sin(2 * M_PI * static_cast<double>(t % 24) / 24.0) + e;
+  }
+  auto ts = joule::TimeSeries::make(0, 3600, p);
+  auto plain = fc::make_price_model({});
+  auto vol = fc::make_price_model({.garch_intervals = true});
+  REQUIRE(plain.has_value());
+  REQUIRE(vol.has_value());
+  REQUIRE((*plain)->fit(*ts).has_value());
+  REQUIRE((*vol)->fit(*ts).has_value());
+  CHECK((*vol)->description() == "price(huber)+garch(1,1)");
+  const double lv[] = {0.05, 0.5, 0.95};
+  const std::size_t H = 48;
+  auto a = (*plain)->predict(H, lv);
+  auto b = (*vol)->predict(H, lv);
+  REQUIRE(a.has_value());
+  REQUIRE(b.has_value());
+  auto v = fc::price_volatility(**vol);
+  REQUIRE(v.has_value());
+  const auto& g = v->garch;
+  CHECK(g.alpha > 0.0);
+  CHECK(g.alpha + g.beta < 1.0);
+  CHECK(v->residuals.size() == g.sigma2.size());
+  // Independent closed form of the h-step variance (not the recursion the
+  // model uses): sigma2_{n+h} = sbar + (alpha + beta)^(h-1) (sigma2_{n+1} - sbar).
+  const double sbar = g.omega / (1.0 - g.alpha - g.beta);
+  const double s1 = g.omega + g.alpha * g.last_residual * g.last_residual + g.beta * g.sigma2.back();
+  for (std::size_t h = 0; h < H; ++h) {
+    const double var = sbar + std::pow(g.alpha + g.beta, static_cast<double>(h)) * (s1 - sbar);
+    const double ratio = std::sqrt(var / v->mean_sigma2);
+    const double wa = a->quantiles[2][h] - a->quantiles[0][h], wb = b->quantiles[2][h] - b->quantiles[0][h];
+    CHECK(wb == doctest::Approx(ratio * wa).epsilon(1e-9));
+    CHECK(b->mean[h] == doctest::Approx(a->mean[h]));
+    CHECK(b->quantiles[1][h] == doctest::Approx(a->quantiles[1][h]));  // the median is not scaled
+  }
+  // After the shocks the first hours are wider than average, and the excess decays.
+  CHECK(b->quantiles[2][0] - b->quantiles[0][0] > 1.5 * (a->quantiles[2][0] - a->quantiles[0][0]));
+  CHECK((b->quantiles[2][0] - b->quantiles[0][0]) / (a->quantiles[2][0] - a->quantiles[0][0]) >
+        (b->quantiles[2][40] - b->quantiles[0][40]) / (a->quantiles[2][40] - a->quantiles[0][40]));
+  CHECK(fc::price_volatility(**plain).error().code == joule::Errc::invalid_argument);
+  auto other = fc::make_model({.kind = fc::ModelKind::seasonal_naive});
+  CHECK(fc::price_volatility(**other).error().code == joule::Errc::invalid_argument);
 }
 
 TEST_CASE("non-negative option clips PV-like forecasts") {

@@ -202,6 +202,62 @@ def test_price_forecast_handles_negative_prices():
     assert (fc["q0.05"] <= fc["q0.95"]).all()
 
 
+def test_price_forecast_garch_quantiles_match_an_independent_scipy_fit():
+    """GARCH-scaled price quantiles: the GARCH on the model's residuals is checked against a scipy MLE,
+    the quantile scaling against the closed-form h-step variance."""
+    optimize = pytest.importorskip("scipy.optimize")
+    signal = pytest.importorskip("scipy.signal")
+    rng = np.random.default_rng(11)
+    n = 24 * 60
+    h = np.arange(n) % 24
+    s2, e, eps = 4.0, 0.0, np.empty(n)
+    for t in range(n):
+        s2 = 0.4 + 0.15 * e * e + 0.8 * s2
+        e = math.sqrt(s2) * rng.normal()
+        eps[t] = e
+    eps[-6:] = 12.0 * np.array([1, -1, 1, -1, 1, -1])  # a volatile end
+    p = 40 + 15 * np.sin(2 * np.pi * h / 24) + eps
+    s = pd.Series(p, index=pd.date_range("2024-01-01", periods=n, freq="h"))
+    q = (0.05, 0.5, 0.95)
+    plain = jf.forecast_price(s, 48, q)
+    vol = jf.forecast_price(s, 48, q, garch=True)
+    g = vol.attrs["garch"]
+    assert vol.attrs["model"] == "price(huber)+garch(1,1)"
+    assert "garch" not in plain.attrs
+    r = np.asarray(g["residuals"])
+
+    def negll(x):
+        mu, om, al, be = x
+        if om <= 0 or al < 0 or be < 0 or al + be >= 1:
+            return 1e12
+        e = r - mu
+        sv = np.empty(len(r))
+        sv[0] = np.mean(e * e)  # sigma_1^2 = sample variance around mu
+        # sv[t] = om + al e[t-1]^2 + be sv[t-1] as a first-order linear filter
+        sv[1:] = signal.lfilter([1.0], [1.0, -be], om + al * e[:-1] ** 2, zi=[be * sv[0]])[0]
+        return 0.5 * np.sum(np.log(2 * np.pi) + np.log(sv) + e * e / sv)
+
+    best = min((optimize.minimize(negll, x0, method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-8, "maxiter": 4000})
+                for x0 in ([0.0, 0.5, 0.1, 0.8], [float(np.mean(r)), 0.2 * np.var(r), 0.05, 0.9])), key=lambda o: o.fun)
+    # joule's estimate is at least as likely as scipy's (and its likelihood is the same function).
+    assert -negll([g["mu"], g["omega"], g["alpha"], g["beta"]]) == pytest.approx(g["log_likelihood"], rel=1e-9)
+    assert g["log_likelihood"] >= -best.fun - 1e-3
+    assert g["alpha"] == pytest.approx(best.x[2], abs=0.03)
+    assert g["beta"] == pytest.approx(best.x[3], abs=0.05)
+    # Quantile offsets from the median scale by sqrt(sigma2[n+h] / mean sigma2), h-step closed form.
+    a, b = g["alpha"], g["beta"]
+    sbar = g["omega"] / (1 - a - b)
+    s1 = g["omega"] + a * g["last_residual"] ** 2 + b * g["sigma2"][-1]
+    var = sbar + (a + b) ** np.arange(48) * (s1 - sbar)
+    np.testing.assert_allclose(g["variance_forecast"], var, rtol=1e-9)
+    ratio = np.sqrt(var / g["mean_sigma2"])
+    for col in ("q0.05", "q0.95"):
+        np.testing.assert_allclose((vol[col] - vol["q0.5"]).to_numpy(), ratio * (plain[col] - plain["q0.5"]).to_numpy(),
+                                   rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(vol["mean"], plain["mean"])
+    assert ratio[0] > 1.5 and ratio[0] > ratio[-1]
+
+
 def test_backtest_reports_interval_scores():
     s = load_like(48 * 7 * 5)
     r = jf.backtest(s, initial=48 * 28, horizon=48, stride=48, model="snaive", periods=(48, 336))

@@ -61,6 +61,16 @@ JOULE_API joule_status joule_forecast(const joule_forecast_options* options, int
                                       const double* values, size_t n, size_t horizon, const double* levels,
                                       size_t n_levels, double* mean, double* quantiles);
 
+/* Day-ahead price forecast (robust regression on hour/weekday dummies and the
+   prices one day and one week earlier; negative prices allowed). `period`:
+   steps per day (24 hourly). garch != 0: each quantile's offset from the
+   hour's median residual is scaled by the GARCH(1,1) h-step standard
+   deviation of the model's residuals relative to its in-sample average.
+   Outputs as joule_forecaster_predict. Needs at least 8 days of data. */
+JOULE_API joule_status joule_forecast_price(int64_t start_s, int64_t step_s, const double* values, size_t n,
+                                            size_t period, int garch, size_t horizon, const double* levels,
+                                            size_t n_levels, double* mean, double* quantiles);
+
 /* Kinds of anomaly (joule::forecast::AnomalyKind). */
 typedef enum joule_anomaly_kind {
   JOULE_ANOMALY_SPIKE = 0,

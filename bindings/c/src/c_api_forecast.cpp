@@ -7,6 +7,7 @@
 #include "joule/forecast/anomaly.hpp"
 #include "joule/forecast/backtest.hpp"
 #include "joule/forecast/forecast.hpp"
+#include "joule/forecast/price.hpp"
 
 struct joule_forecaster {
   joule::forecast::ModelOptions options;
@@ -120,6 +121,26 @@ JOULE_API joule_status joule_forecast(const joule_forecast_options* options, int
   if (s == JOULE_OK) s = joule_forecaster_predict(f, horizon, levels, nl, mean, quantiles);
   joule_forecaster_destroy(f);
   return s;
+}
+
+JOULE_API joule_status joule_forecast_price(int64_t start_s, int64_t step_s, const double* values, size_t n,
+                                            size_t period, int garch, size_t horizon, const double* levels, size_t nl,
+                                            double* mean, double* quantiles) {
+  return joule::capi::guard([&] {
+    JOULE_C_REQUIRE(values != nullptr && mean != nullptr, "values or mean is NULL");
+    JOULE_C_REQUIRE(nl == 0 || (levels != nullptr && quantiles != nullptr), "levels or quantiles is NULL");
+    auto ts = joule::TimeSeries::make(start_s, step_s, std::vector<double>(values, values + n));
+    if (!ts) return report(ts.error());
+    joule::forecast::PriceModelOptions o;
+    o.period = period;
+    o.garch_intervals = garch != 0;
+    auto m = joule::forecast::make_price_model(o);
+    if (!m) return report(m.error());
+    if (auto st = (*m)->fit(*ts); !st) return report(st.error());
+    auto fc = (*m)->predict(horizon, std::span<const double>(levels, nl));
+    if (!fc) return report(fc.error());
+    return write_forecast(*fc, horizon, levels, nl, mean, quantiles);
+  });
 }
 
 JOULE_API joule_status joule_detect_anomalies(int64_t start_s, int64_t step_s, const double* values, size_t n,

@@ -161,12 +161,22 @@ def forecast_batch(values: np.ndarray, start_s: int, step_s: int, horizon: int,
 
 
 def forecast_price(prices: Any, horizon: int, quantiles: Iterable[float] = (0.05, 0.5, 0.95), period: int = 24,
-                   regressors: Any = None, future_regressors: Any = None) -> Any:
-    """Day-ahead price forecast (robust regression; negative prices and spikes allowed; no log transform)."""
+                   regressors: Any = None, future_regressors: Any = None, garch: bool = False) -> Any:
+    """Day-ahead price forecast (robust regression; negative prices and spikes allowed; no log transform).
+
+    Quantiles are the empirical residual quantiles of each hour of day. With ``garch=True`` a GARCH(1,1)
+    is fitted by maximum likelihood to the model's residuals and each quantile's offset from the hour's
+    median is scaled by sqrt(sigma2[n+h] / mean in-sample sigma2), so intervals widen after volatile
+    hours and narrow after calm ones. The fit is in ``df.attrs["garch"]`` (mu, omega, alpha, beta,
+    log_likelihood, last_residual, sigma2, residuals, mean_sigma2, variance_forecast).
+    """
     start, step, values, tz = _grid(prices)
-    out = _fc.price_forecast(values, start, step, int(horizon), [float(q) for q in quantiles], int(period),
-                             _matrix(regressors), _matrix(future_regressors))
-    return _frame(out, tz)
+    out, vol = _fc.price_forecast(values, start, step, int(horizon), [float(q) for q in quantiles], int(period),
+                                  _matrix(regressors), _matrix(future_regressors), bool(garch))
+    df = _frame(out, tz)
+    if vol is not None:
+        df.attrs["garch"] = vol
+    return df
 
 
 def detect_anomalies(series: Any, period: int = 0, z_threshold: float = 6.0, seasonal_esd: bool = True,

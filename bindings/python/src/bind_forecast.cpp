@@ -244,11 +244,12 @@ void init_forecast(pyb::module_& m) {
 
   m.def("price_forecast",
         [](const Arr& values, std::int64_t start_s, std::int64_t step_s, std::size_t horizon, std::vector<double> levels,
-           std::size_t period, std::optional<Arr> x, std::optional<Arr> future) {
+           std::size_t period, std::optional<Arr> x, std::optional<Arr> future, bool garch) {
           auto ts = unwrap(TimeSeries::make(start_s, step_s, to_vec(values)));
           fc::Features fx = to_features(x), ff = to_features(future);
           fc::PriceModelOptions po;
           po.period = period;
+          po.garch_intervals = garch;
           auto mdl = unwrap(fc::make_price_model(po));
           Result<fc::Forecast> r = fail(Errc::internal, "not run");
           {
@@ -257,10 +258,28 @@ void init_forecast(pyb::module_& m) {
             if (!st) r = fail(st.error());
             else r = mdl->predict(horizon, levels, future ? &ff : nullptr);
           }
-          return forecast_out(unwrap(std::move(r)), mdl->description());
+          pyb::tuple out = forecast_out(unwrap(std::move(r)), mdl->description());
+          pyb::object vol = pyb::none();
+          if (garch) {
+            auto v = unwrap(fc::price_volatility(*mdl));
+            pyb::dict d;
+            d["mu"] = v.garch.mu;
+            d["omega"] = v.garch.omega;
+            d["alpha"] = v.garch.alpha;
+            d["beta"] = v.garch.beta;
+            d["log_likelihood"] = v.garch.log_likelihood;
+            d["last_residual"] = v.garch.last_residual;
+            d["sigma2"] = to_array(v.garch.sigma2);
+            d["residuals"] = to_array(v.residuals);
+            d["mean_sigma2"] = v.mean_sigma2;
+            d["variance_forecast"] = to_array(fc::garch11_forecast(v.garch, horizon));
+            vol = std::move(d);
+          }
+          return pyb::make_tuple(out, vol);
         },
         pyb::arg("values"), pyb::arg("start_s"), pyb::arg("step_s"), pyb::arg("horizon"), pyb::arg("levels"),
-        pyb::arg("period") = 24, pyb::arg("x") = pyb::none(), pyb::arg("future") = pyb::none());
+        pyb::arg("period") = 24, pyb::arg("x") = pyb::none(), pyb::arg("future") = pyb::none(),
+        pyb::arg("garch") = false);
 
   m.def("aggregate_readings",
         [](std::vector<std::int64_t> times, const Arr& values, std::int64_t step_s, bool cumulative,

@@ -4,8 +4,12 @@
 // price model is a robust (Huber M-estimator, Huber 1964) linear regression
 // on hour-of-day and weekday dummies, the price one day and one week
 // earlier, and any load/renewable regressors; quantiles come from the
-// empirical residual quantiles per hour of day. Volatility of price changes
-// is a GARCH(1,1) (Bollerslev 1986) fitted by Gaussian maximum likelihood.
+// empirical residual quantiles per hour of day. Volatility is a GARCH(1,1)
+// (Bollerslev 1986) fitted by Gaussian maximum likelihood; with
+// `garch_intervals` the model fits it to its own residuals and scales the
+// quantile offsets by the GARCH h-step standard deviation relative to the
+// in-sample average, so intervals widen after volatile days and narrow
+// after calm ones.
 //
 // Example:
 //   auto g = joule::forecast::fit_garch11(price_changes);
@@ -46,7 +50,23 @@ struct PriceModelOptions {
   std::size_t period = 24;       ///< steps per day (24 hourly, 96 quarter-hourly)
   double huber_k = 1.345;        ///< Huber tuning constant in robust sd units
   double ridge_lambda = 1e-3;    ///< small ridge penalty for stability
+  /// Scale each quantile's offset from the hour's median residual by
+  /// sqrt(sigma2_{n+h} / mean in-sample sigma2) of a GARCH(1,1) fitted to the
+  /// model's residuals (h-step variance by the GARCH recursion).
+  bool garch_intervals = false;
 };
+
+/// The GARCH(1,1) of a price model fitted with `garch_intervals` and the
+/// residuals it was fitted to (time order, complete rows only).
+struct PriceVolatility {
+  Garch11 garch;
+  std::vector<double> residuals;
+  double mean_sigma2 = 0.0;  ///< average in-sample conditional variance (the scale of the unscaled quantiles)
+};
+
+/// The volatility model of a fitted price model. Errors: invalid_argument
+/// (not a price model, not fitted, or fitted without garch_intervals).
+Result<PriceVolatility> price_volatility(const Model& price_model);
 
 /// A robust day-ahead price model with the common Model interface
 /// (regressors optional; when given at fit they are needed at predict).
