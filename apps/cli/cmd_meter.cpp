@@ -151,7 +151,10 @@ int run_decode(const DecodeArgs& a) {
 
 }  // namespace
 
+void register_meter_read(CLI::App& app);  // cmd_meter_read.cpp
+
 void register_meter(CLI::App& app) {
+  register_meter_read(app);
   auto* cmd = app.add_subcommand(
       "decode",
       "Decode meter frames (DSMR P1, IEC 62056-21, SML, DLMS/COSEM, M-Bus, ...) and print one JSON object\n"

@@ -18,11 +18,12 @@ list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/core/test
 list(APPEND JOULE_CORE_HEADERS include/joule/meter/dsmr.hpp include/joule/meter/iec62056_21.hpp)
 target_sources(joule_core PRIVATE src/meter/core/obis_text.cpp src/meter/core/dsmr.cpp src/meter/core/iec62056_21.cpp)
 if(NOT JOULE_FIRMWARE)
-  target_sources(joule_objects PRIVATE src/meter/text_host.cpp bindings/c/src/c_api_meter.cpp)
+  target_sources(joule_objects PRIVATE src/meter/text_host.cpp src/meter/serial_host.cpp bindings/c/src/c_api_meter.cpp
+    bindings/c/src/c_api_meter_session.cpp)
 endif()
 list(APPEND JOULE_CORE_TEST_SOURCES ${PROJECT_SOURCE_DIR}/tests/meter/core/test_dsmr_core.cpp)
 list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/core/test_dsmr_core.cpp
-  ${PROJECT_SOURCE_DIR}/tests/meter/test_dsmr.cpp)
+  ${PROJECT_SOURCE_DIR}/tests/meter/test_dsmr.cpp ${PROJECT_SOURCE_DIR}/tests/meter/test_serial.cpp)
 list(APPEND JOULE_FIRMWARE_EXTRA_IMAGE_SOURCES ${PROJECT_SOURCE_DIR}/tests/firmware/fw_meter_text.cpp)
 
 # --- SML, DLMS/COSEM, AES-GCM; AES itself is core (top-level CMakeLists)

@@ -156,6 +156,83 @@ JOULE_API joule_status joule_meter_apply_driver(const uint8_t* data, size_t len,
                                                 const char* driver_json, const uint8_t* key, size_t key_len,
                                                 char* buf, size_t cap, size_t* len_out);
 
+
+/* ---- IEC 62056-21 mode C session (sans-IO handshake, §6.4.3) ----
+ * The session tells the caller what to do on the line; the caller owns the UART:
+ *   joule_meter_session* s; joule_meter_session_options o; joule_meter_session_options_init(&o);
+ *   o.max_baud = 9600; joule_meter_session_create(&o, &s);
+ *   joule_meter_session_step st; joule_meter_session_start(s, &st);
+ *   for (;;) {
+ *     if (st.action == JOULE_METER_SESSION_SEND) { uart_write(st.bytes, st.bytes_len); joule_meter_session_sent(s, &st); }
+ *     else if (st.action == JOULE_METER_SESSION_SET_BAUD) { uart_set_7e1(st.baud); joule_meter_session_baud_set(s, &st); }
+ *     else if (st.action == JOULE_METER_SESSION_RECEIVE) {
+ *       n = uart_read(buf, st.timeout_ms);
+ *       if (n) joule_meter_session_feed(s, buf, n, &st); else joule_meter_session_timeout(s, &st);
+ *     } else break;  (DONE: joule_meter_session_readout + joule_meter_decode; FAILED: st.error) */
+typedef enum joule_meter_session_action {
+  JOULE_METER_SESSION_SEND = 0,     /* write bytes[0..bytes_len) at the current rate, then _sent */
+  JOULE_METER_SESSION_SET_BAUD = 1, /* switch the UART to `baud` 7E1, then _baud_set */
+  JOULE_METER_SESSION_RECEIVE = 2,  /* read (give up after timeout_ms): _feed or _timeout */
+  JOULE_METER_SESSION_DONE = 3,     /* readout complete (mode E: the line now speaks HDLC) */
+  JOULE_METER_SESSION_FAILED = 4,   /* `error` says why (message: joule_last_error); _start again to retry */
+  JOULE_METER_SESSION_READY = 5,    /* programming mode: send a command with _command */
+  JOULE_METER_SESSION_FORCE_INT32_ = 0x7fffffff
+} joule_meter_session_action;
+
+typedef struct joule_meter_session_step {
+  joule_meter_session_action action;
+  const uint8_t* bytes;   /* SEND: valid until the next call on the session */
+  size_t bytes_len;
+  uint32_t baud;          /* SET_BAUD [bit/s] */
+  uint32_t timeout_ms;    /* RECEIVE: response timeout [ms]; SET_BAUD: switch delay [ms] */
+  joule_status error;     /* FAILED */
+} joule_meter_session_step;
+
+typedef struct joule_meter_session_options {
+  size_t size;              /* sizeof(joule_meter_session_options) */
+  const char* address;      /* device address for "/?address!" (<= 32 chars) or NULL = any meter */
+  uint32_t max_baud;        /* never switch above this rate (default 19200) */
+  char mode_control;        /* '0' data readout (default), '1' programming mode */
+  int hdlc_if_offered;      /* mode E: select HDLC when the meter offers it (default 0) */
+  size_t rx_capacity;       /* receive buffer [bytes] (default 16384) */
+} joule_meter_session_options;
+
+/* Programming-mode commands (§6.3.6 Table 3). */
+typedef enum joule_meter_command {
+  JOULE_METER_CMD_P1 = 0, JOULE_METER_CMD_P2 = 1, JOULE_METER_CMD_W1 = 2, JOULE_METER_CMD_W2 = 3,
+  JOULE_METER_CMD_R1 = 4, JOULE_METER_CMD_R2 = 5, JOULE_METER_CMD_B0 = 6,
+  JOULE_METER_CMD_FORCE_INT32_ = 0x7fffffff
+} joule_meter_command;
+
+typedef struct joule_meter_session joule_meter_session;
+
+JOULE_API void joule_meter_session_options_init(joule_meter_session_options* options);
+/* options may be NULL (defaults). Errors: JOULE_INVALID_ARGUMENT (size, address, rx_capacity, mode_control). */
+JOULE_API joule_status joule_meter_session_create(const joule_meter_session_options* options,
+                                                  joule_meter_session** out);
+JOULE_API void joule_meter_session_destroy(joule_meter_session* session);
+/* Each returns JOULE_OK and the next instruction in *step (a failed session is a step, not an error). */
+JOULE_API joule_status joule_meter_session_start(joule_meter_session* session, joule_meter_session_step* step);
+JOULE_API joule_status joule_meter_session_sent(joule_meter_session* session, joule_meter_session_step* step);
+JOULE_API joule_status joule_meter_session_baud_set(joule_meter_session* session, joule_meter_session_step* step);
+JOULE_API joule_status joule_meter_session_feed(joule_meter_session* session, const uint8_t* data, size_t len,
+                                                joule_meter_session_step* step);
+JOULE_API joule_status joule_meter_session_timeout(joule_meter_session* session, joule_meter_session_step* step);
+/* Programming mode (after READY): data is the command's data set, e.g. "(12345678)" or "1.8.0()"; NULL = none. */
+JOULE_API joule_status joule_meter_session_command(joule_meter_session* session, joule_meter_command command,
+                                                   const char* data, joule_meter_session_step* step);
+/* After DONE: the readout (identification + data message) for joule_meter_decode; valid until the next _start. */
+JOULE_API joule_status joule_meter_session_readout(const joule_meter_session* session, const uint8_t** data,
+                                                   size_t* len);
+/* The identification without "/" and CR LF, e.g. "ISk5MT174-0001" (NUL-terminated; *len = length needed). */
+JOULE_API joule_status joule_meter_session_identification(const joule_meter_session* session, char* buf, size_t cap,
+                                                          size_t* len);
+/* Baud rate agreed for the data message [bit/s]; *hdlc = 1 when mode E was selected (may be NULL). */
+JOULE_API joule_status joule_meter_session_data_baud(const joule_meter_session* session, uint32_t* baud, int* hdlc);
+/* Programming mode: the last answer's data ("(000285.4*kWh)", "(operand)") into buf. */
+JOULE_API joule_status joule_meter_session_reply(const joule_meter_session* session, char* buf, size_t cap,
+                                                 size_t* len);
+
 #ifdef __cplusplus
 }
 #endif

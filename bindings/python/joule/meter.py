@@ -31,7 +31,7 @@ Telegram = Dict[str, Any]
 BytesLike = Union[bytes, bytearray, memoryview]
 
 __all__ = ["decode", "decode_with_errors", "detect", "Decoder", "to_dataframe", "FrameError", "Telegram",
-           "read_sunspec", "read_sunspec_image"]
+           "read_sunspec", "read_sunspec_image", "ModeCSession", "read_mode_c", "read_mode_c_raw"]
 
 
 class FrameError(DecodeError):
@@ -263,3 +263,126 @@ def read_sunspec(host: str, port: int = 502, unit: int = 1, timeout_ms: int = 30
     """
     _, image = read_sunspec_image(host, port, unit, timeout_ms)
     return decode(image, "sunspec")
+
+
+class ModeCSession:
+    """The IEC 62056-21 mode C handshake as a sans-IO state machine (§6.4.3; mode B, A and E too).
+
+    The session never touches a port: each call returns the next *step*, a dict with
+    ``action`` (``"send"``, ``"set_baud"``, ``"receive"``, ``"done"``, ``"failed"``, ``"ready"``),
+    ``bytes`` (to write for ``"send"``), ``baud`` (for ``"set_baud"``, 7E1), ``timeout_ms``
+    (for ``"receive"``) and ``error``/``message`` (for ``"failed"``: an error code name such as
+    ``"checksum_mismatch"`` or ``"incomplete"``).
+
+    Example:
+        >>> s = joule.meter.ModeCSession(max_baud=9600)
+        >>> step = s.start()
+        >>> while step["action"] not in ("done", "failed"):
+        ...     if step["action"] == "send":
+        ...         uart.write(step["bytes"]); step = s.on_sent()
+        ...     elif step["action"] == "set_baud":
+        ...         uart.baudrate = step["baud"]; step = s.on_baud_set()
+        ...     else:
+        ...         data = uart.read(timeout=step["timeout_ms"] / 1000)
+        ...         step = s.on_received(data) if data else s.on_timeout()
+        >>> joule.meter.decode(s.readout, "iec62056-21")
+    """
+
+    def __init__(self, address: str = "", max_baud: int = 19200, mode: str = "readout",
+                 hdlc_if_offered: bool = False, rx_capacity: int = 16384) -> None:
+        """Creates a session.
+
+        Args:
+            address: device address for ``/?address!`` (at most 32 characters); ``""`` = any meter.
+            max_baud: never switch above this rate [bit/s].
+            mode: ``"readout"`` (data readout) or ``"programming"`` (password, R1/W1 commands).
+            hdlc_if_offered: mode E: select HDLC when the identification offers it.
+            rx_capacity: receive buffer [bytes], bounds the readout.
+        """
+        self._s = _m.ModeCSession(address, int(max_baud), mode, bool(hdlc_if_offered), int(rx_capacity))
+
+    def start(self) -> Dict[str, Any]:
+        """Begins (or restarts) the session: set 300 baud, then send the request message."""
+        return self._s.start()
+
+    def on_sent(self) -> Dict[str, Any]:
+        """The bytes of the last ``"send"`` step have been written."""
+        return self._s.on_sent()
+
+    def on_baud_set(self) -> Dict[str, Any]:
+        """The line now runs at the rate of the last ``"set_baud"`` step."""
+        return self._s.on_baud_set()
+
+    def on_received(self, data: BytesLike) -> Dict[str, Any]:
+        """Bytes read from the line (any chunking)."""
+        return self._s.on_received(bytes(data))
+
+    def on_timeout(self) -> Dict[str, Any]:
+        """The receive timed out (``"failed"`` with ``"incomplete"`` unless a readout without ETX is complete)."""
+        return self._s.on_timeout()
+
+    def command(self, command: str, data: str = "") -> Dict[str, Any]:
+        """Programming mode (after ``"ready"``): sends ``P1 P2 W1 W2 R1 R2`` with ``data`` or ``B0`` (break)."""
+        return self._s.command(command, data)
+
+    @property
+    def readout(self) -> bytes:
+        """Identification + data message after ``"done"`` (``decode(readout, "iec62056-21")``)."""
+        return self._s.readout
+
+    @property
+    def identification(self) -> str:
+        """The identification line without ``/`` and CR LF, e.g. ``"ISk5MT174-0001"``."""
+        return self._s.identification
+
+    @property
+    def data_baud(self) -> int:
+        """Baud rate agreed for the data message [bit/s]."""
+        return self._s.data_baud
+
+    @property
+    def hdlc_mode(self) -> bool:
+        """Mode E was selected: the line speaks HDLC (IEC 62056-46) at :attr:`data_baud`."""
+        return self._s.hdlc_mode
+
+    @property
+    def reply(self) -> str:
+        """Programming mode: the data of the last answer, e.g. ``"(000285.4*kWh)"``."""
+        return self._s.reply
+
+    @property
+    def reply_kind(self) -> str:
+        """Programming mode: ``"ack"``, ``"nak"``, ``"data"``, ``"operand"`` or ``"none"``."""
+        return self._s.reply_kind
+
+
+def read_mode_c_raw(port: str, address: str = "", max_baud: int = 19200,
+                    rx_capacity: int = 16384) -> "tuple[str, int, bytes]":
+    """Runs a mode C readout over a serial device (POSIX termios, 7E1) with joule's driver.
+
+    Returns:
+        ``(identification, data_baud, readout)``; ``readout`` is identification + data message.
+
+    Raises:
+        joule.errors.IOError_ (port), joule.ChecksumError (BCC), joule.IncompleteError (the meter
+        went silent for 1.5 s), joule.DecodeError (malformed).
+    """
+    ident, baud, raw = _m.read_mode_c(port, address, int(max_baud), int(rx_capacity))
+    return ident, baud, bytes(raw)
+
+
+def read_mode_c(port: str, address: str = "", max_baud: int = 19200) -> Telegram:
+    """Reads a meter over an optical head (IEC 62056-21 mode C) and decodes the readout.
+
+    Example:
+        >>> t = joule.meter.read_mode_c("/dev/ttyUSB0", max_baud=9600)
+        >>> [(v["id"], v["value"], v.get("unit")) for v in t["values"]]
+
+    Returns:
+        The telegram dict (``protocol`` ``"iec62056-21"``, ``identifier``, ``values``), plus
+        ``"baud"``: the data message's rate [bit/s].
+    """
+    _, baud, raw = read_mode_c_raw(port, address, max_baud)
+    t = decode(raw, "iec62056-21")[0]
+    t["baud"] = baud
+    return t

@@ -66,8 +66,11 @@ class PyStreamDecoder {
 
 }  // namespace
 
+void init_meter_session(pyb::module_& m);  // bind_meter_session.cpp
+
 void init_meter(pyb::module_& m) {
   m.doc() = "Meter protocol decoders (use joule.meter).";
+  init_meter_session(m);
   m.def(
       "decode",
       [](const pyb::bytes& data, const std::string& protocol, const pyb::object& key, const pyb::object& auth_key,

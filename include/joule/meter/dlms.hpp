@@ -16,9 +16,10 @@
 //     general-glo-ciphering / general-ded-ciphering (0xDB/0xDC: system title,
 //     security control, invocation counter, AES-GCM with a 12-byte tag, §9.2.7),
 //     general-block-transfer (0xE0, §9.3.10, joined by `ApduAssembler`).
-//   * A-XDR Data (IEC 62056-6-2 §? / Green Book §9.5 "Data" CHOICE): null,
+//   * A-XDR Data (IEC 62056-6-2:2017 §4.1.6 / Green Book §9.5 "Data" CHOICE): null,
 //     array, structure, boolean, bit-string, integers of 8..64 bits, enum,
-//     octet/visible/utf8 strings, BCD, float32/64, date-time/date/time.
+//     octet/visible/utf8 strings, BCD, float32/64, date-time/date/time, and
+//     compact-array (type description + untagged contents, read as the array it encodes).
 //   * List formats: self-describing structures {OBIS, value[, {scaler, unit}]}
 //     (Aidon, Kaifa AT, Sagemcom, Landis+Gyr), flat OBIS/value pairs with the
 //     manufacturer's implicit scalers (Kamstrup "Kamstrup_V0001", Kaifa

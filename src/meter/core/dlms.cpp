@@ -13,15 +13,22 @@ namespace {
 std::uint16_t le16(const std::uint8_t* p) noexcept { return static_cast<std::uint16_t>(p[0] | (p[1] << 8)); }
 
 // A-XDR length (Green Book §9.5 / ISO 8825 BER definite form): < 0x80, or 0x8N + N bytes.
+// A-XDR length (Green Book §9.5 / X.690 definite form, at most 3 length bytes) at `pos`, or
+// SIZE_MAX when it is missing, truncated or longer. One plain function: the callers' bounds
+// checks reject SIZE_MAX, which keeps the flash small.
+std::size_t length_at(std::span<const std::uint8_t> b, std::size_t& pos) noexcept {
+  if (pos >= b.size()) return SIZE_MAX;
+  std::size_t v = b[pos++];
+  if (v < 0x80) return v;
+  std::size_t n = v & 0x7F;
+  if (n == 0 || n > 3 || b.size() - pos < n) return SIZE_MAX;
+  for (v = 0; n > 0; --n) v = (v << 8) | b[pos++];
+  return v;
+}
+
 Result<std::size_t> read_length(std::span<const std::uint8_t> b, std::size_t& pos) noexcept {
-  if (pos >= b.size()) return fail(Errc::malformed, "A-XDR length missing", Where::byte(pos));
-  const std::uint8_t first = b[pos++];
-  if (first < 0x80) return static_cast<std::size_t>(first);
-  const std::size_t n = first & 0x7F;
-  if (n == 0 || n > 3) return fail(Errc::malformed, "A-XDR length of unsupported size", Where::byte(pos - 1));
-  if (b.size() - pos < n) return fail(Errc::malformed, "A-XDR length truncated", Where::byte(pos));
-  std::size_t v = 0;
-  for (std::size_t i = 0; i < n; ++i) v = (v << 8) | b[pos++];
+  const std::size_t v = length_at(b, pos);
+  if (v == SIZE_MAX) return fail(Errc::malformed, "A-XDR length missing, truncated or longer than 3 bytes", Where::byte(pos));
   return v;
 }
 
@@ -328,6 +335,90 @@ std::size_t fixed_size(std::uint8_t tag) noexcept {
   }
 }
 
+// One value of a compact-array (IEC 62056-6-2:2017 §4.1.6 / Green Book Ed. 10 §9.5, Data CHOICE
+// compact-array [19]: contents-description TypeDescription, array-contents OCTET STRING). The
+// TypeDescription at `d` is null-data 0, array 1 {number-of-elements Unsigned16 (2 bytes),
+// TypeDescription}, structure 2 {A-XDR count, TypeDescription...}, or a simple type's tag; the
+// value at `pos` (before `cend`) is encoded without tags, strings and bit-strings keeping their
+// length. The value becomes ordinary tree nodes, so the list mapping sees the array it encodes.
+// `t` null: only steps `d` over the description. Returns 0, 1 (malformed) or 2 (too many nodes):
+// one error site in the caller keeps this small on the microcontroller.
+struct Compact {
+  const std::uint8_t* b;
+  std::size_t size;  // description and contents lie before this
+  std::size_t cend;  // contents end
+  Tree* t;
+  std::size_t d;     // description position
+  std::size_t pos;   // contents position
+};
+
+int parse_typed(Compact& c, bool nodes, int depth) noexcept {
+  if (depth > kMaxDataDepth || c.d >= c.size) return 1;
+  const std::uint8_t tag = c.b[c.d++];
+  Node* n = nullptr;
+  if (nodes) {
+    if (c.t->size >= kMaxNodes) return 2;
+    n = &c.t->nodes[c.t->size++];
+    *n = Node{};
+    n->tag = tag;
+  }
+  std::size_t count = 0, len = fixed_size(tag);
+  if (tag == kArray) {
+    if (c.size - c.d < 2) return 1;
+    count = static_cast<std::size_t>((c.b[c.d] << 8) | c.b[c.d + 1]);
+    c.d += 2;
+    const std::size_t first = c.d;
+    std::size_t i = 0;
+    do {  // the element description once per element (once without nodes when there are none)
+      c.d = first;
+      if (const int e = parse_typed(c, nodes && i < count, depth + 1)) return e;
+    } while (++i < count && nodes);
+  } else if (tag == kStructure) {
+    count = length_at({c.b, c.size}, c.d);
+    if (count > c.size - c.d) return 1;
+    for (std::size_t i = 0; i < count; ++i)
+      if (const int e = parse_typed(c, nodes, depth + 1)) return e;
+  } else if (tag == kOctetString || tag == kVisibleString || tag == kUtf8String || tag == kBitString) {
+    if (nodes) {
+      len = length_at({c.b, c.cend}, c.pos);
+      if (len != SIZE_MAX && tag == kBitString) len = (len + 7) / 8;
+    }
+  } else if (len == 0 && tag != kNull) {
+    return 1;  // dont-care, compact-array or an unknown tag is no element type
+  }
+  if (nodes) {
+    if (len > c.cend - c.pos) return 1;
+    n->off = static_cast<std::uint32_t>(c.pos);
+    n->len = static_cast<std::uint32_t>(len);
+    c.pos += len;
+    n->count = static_cast<std::uint16_t>(count);
+    n->end = static_cast<std::uint16_t>(c.t->size);
+  }
+  return 0;
+}
+
+// compact-array after its tag: seen as the array it encodes, one element per description-shaped
+// value until the contents end (their count is implied by the contents' length, §4.1.6).
+// The array's node is t.nodes[t.size - 1]; its count is set here. 0, 1 or 2 as parse_typed.
+int parse_compact(std::span<const std::uint8_t> b, std::size_t& pos, Tree& t, int depth) noexcept {
+  const std::size_t me = t.size - 1;
+  Compact c{b.data(), b.size(), 0, &t, pos, 0};
+  int e = parse_typed(c, false, depth + 1);
+  const std::size_t len = length_at(b, c.d);
+  if (e || len > b.size() - c.d) return 1;
+  c.cend = c.d + len;
+  std::size_t count = 0;
+  for (c.pos = c.d; c.pos < c.cend; ++count) {
+    const std::size_t at = c.pos;
+    c.d = pos;
+    if ((e = parse_typed(c, true, depth + 1)) != 0) return e;
+    if (c.pos == at) return 1;  // an element of no bytes would never end
+  }
+  pos = c.pos;
+  t.nodes[me].count = static_cast<std::uint16_t>(count);
+  return 0;
+}
+
 Result<void> parse_data(std::span<const std::uint8_t> b, std::size_t& pos, Tree& t, int depth) noexcept {
   if (depth > kMaxDataDepth) return fail(Errc::malformed, "A-XDR data nested too deeply", Where::byte(pos));
   if (pos >= b.size()) return fail(Errc::malformed, "A-XDR data truncated", Where::byte(pos));
@@ -340,15 +431,15 @@ Result<void> parse_data(std::span<const std::uint8_t> b, std::size_t& pos, Tree&
     case kNull: break;
     case kArray:
     case kStructure: {
-      JOULE_TRY(const std::size_t count, read_length(b, pos));
+      const std::size_t count = length_at(b, pos);  // SIZE_MAX (bad length) fails the check too
       if (count > b.size() - pos) return fail(Errc::malformed, "A-XDR element count beyond the data", Where::byte(pos));
       t.nodes[me].count = static_cast<std::uint16_t>(count);
       for (std::size_t i = 0; i < count; ++i) JOULE_RETURN_IF_ERROR(parse_data(b, pos, t, depth + 1));
       break;
     }
     case kBitString: {
-      JOULE_TRY(const std::size_t bits, read_length(b, pos));
-      const std::size_t bytes = (bits + 7) / 8;
+      const std::size_t bits = length_at(b, pos);
+      const std::size_t bytes = bits == SIZE_MAX ? bits : (bits + 7) / 8;
       if (bytes > b.size() - pos) return fail(Errc::malformed, "A-XDR bit-string beyond the data", Where::byte(pos));
       t.nodes[me].off = static_cast<std::uint32_t>(pos);
       t.nodes[me].len = static_cast<std::uint32_t>(bytes);
@@ -358,14 +449,21 @@ Result<void> parse_data(std::span<const std::uint8_t> b, std::size_t& pos, Tree&
     case kOctetString:
     case kVisibleString:
     case kUtf8String: {
-      JOULE_TRY(const std::size_t len, read_length(b, pos));
+      const std::size_t len = length_at(b, pos);
       if (len > b.size() - pos) return fail(Errc::malformed, "A-XDR string beyond the data", Where::byte(pos));
       t.nodes[me].off = static_cast<std::uint32_t>(pos);
       t.nodes[me].len = static_cast<std::uint32_t>(len);
       pos += len;
       break;
     }
-    case kCompactArray: return fail(Errc::unsupported, "A-XDR compact-array is not supported", Where::byte(pos - 1));
+    case kCompactArray: {
+      const int e = parse_compact(b, pos, t, depth);
+      if (e) return fail(e == 2 ? Errc::limit_exceeded : Errc::malformed,
+                         e == 2 ? "A-XDR data has too many elements" : "A-XDR compact-array: bad description, contents or element",
+                         Where::byte(pos));
+      t.nodes[me].tag = kArray;
+      break;
+    }
     default: {
       const std::size_t len = fixed_size(n.tag);
       if (len == 0) return fail(Errc::malformed, "unknown A-XDR data tag", Where::byte(pos - 1));

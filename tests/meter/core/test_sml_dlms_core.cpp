@@ -113,3 +113,25 @@ TEST_CASE("dlms core: segmented HDLC push with scaler_unit, long64 and date-time
     CHECK(frames == 2);
   }
 }
+
+// compact-array (IEC 62056-6-2:2017 §4.1.6): structure {octet-string, double-long-unsigned,
+// structure {integer, enum}} x 2, the energy registers of the Aidon push aidon-gh1119-1.
+TEST_CASE("dlms core: compact-array body maps like the array it encodes") {
+  static const std::uint8_t kApdu[] = {
+      0x0F, 0x40, 0x00, 0x00, 0x00, 0x00, 0x13, 0x02, 0x03, 0x09, 0x06, 0x02, 0x02, 0x0F, 0x16, 26,
+      0x06, 1, 0, 1, 8, 0, 0xFF, 0x00, 0xA7, 0x29, 0xD9, 0x01, 0x1E,
+      0x06, 1, 0, 3, 8, 0, 0xFF, 0x00, 0x00, 0x32, 0xF8, 0x01, 0x20};
+  joule::FixedVector<joule::meter::Reading, 8> rs;
+  joule::meter::Telegram t{rs};
+  REQUIRE(joule::meter::dlms::decode_apdu(kApdu, t).has_value());
+  REQUIRE(rs.size() == 2);
+  CHECK(rs[0].number == joule::Decimal(10955225, 1));
+  CHECK(rs[0].unit == joule::Unit::watt_hour);
+  CHECK(rs[1].number == joule::Decimal(13048, 1));
+  CHECK(rs[1].unit == joule::Unit::var_hour);
+  // contents that stop inside an element: malformed, nothing mapped
+  joule::FixedVector<joule::meter::Reading, 8> rs2;
+  joule::meter::Telegram t2{rs2};
+  CHECK(joule::meter::dlms::decode_apdu(std::span<const std::uint8_t>(kApdu, sizeof kApdu - 3), t2).error().code ==
+        joule::Errc::malformed);
+}

@@ -1,0 +1,65 @@
+// `joule meter read`: an IEC 62056-21 mode C readout over a serial device (optical head),
+// printed as one JSON object in the schema joule-meter-expected/1.
+#include <cstdio>
+#include <string>
+
+#include "commands.hpp"
+#include "joule/meter/decode.hpp"
+#include "joule/meter/serial.hpp"
+
+namespace joule::cli {
+namespace {
+
+struct ReadArgs {
+  std::string port;
+  std::string address;
+  std::uint32_t max_baud = 19200;
+  bool raw = false;
+};
+
+int run_read(const ReadArgs& a) {
+  meter::iec62056_21::SessionOptions o;
+  o.address = a.address;
+  o.max_baud = a.max_baud;
+  auto r = meter::serial::read_mode_c(a.port, o);
+  if (!r) return report(r.error(), a.port);
+  std::fprintf(stderr, "joule: %s at %u baud, %zu bytes\n", r->identification.c_str(), static_cast<unsigned>(r->data_baud),
+               r->readout.size());
+  if (a.raw) {
+    std::fwrite(r->readout.data(), 1, r->readout.size(), stdout);
+    return kExitOk;
+  }
+  meter::DecodeOptions d;
+  d.protocol = meter::Protocol::iec62056_21;
+  auto t = meter::decode(r->readout, d);
+  if (!t) return report(t.error(), a.port);
+  for (const auto& x : t->telegrams) std::fputs((meter::to_json(x) + "\n").c_str(), stdout);
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_meter_read(CLI::App& app) {
+  auto* meter_cmd = app.add_subcommand("meter", "Talk to a meter over a serial line (see also `joule decode`).");
+  meter_cmd->require_subcommand(1);
+  auto* cmd = meter_cmd->add_subcommand(
+      "read",
+      "IEC 62056-21 mode C readout over a serial device: sends the request \"/?!\" at 300 baud 7E1,\n"
+      "acknowledges the identification, switches to the rate the meter offers (at most --max-baud),\n"
+      "checks the data message's BCC and prints one JSON object (schema joule-meter-expected/1).\n"
+      "Exit 1 when the meter stays silent (1.5 s), the BCC is wrong or the port cannot be used.\n"
+      "  example: joule meter read --port /dev/ttyUSB0\n"
+      "  example: joule meter read --port /dev/ttyUSB0 --max-baud 9600 --address 12345678\n"
+      "  example: joule meter read --port /dev/ttyUSB0 --raw > readout.txt && joule decode readout.txt");
+  static ReadArgs args;
+  cmd->add_option("--port", args.port, "serial device (optical head, USB adapter, pseudo-terminal)")->required();
+  cmd->add_option("--address", args.address, "device address for \"/?address!\" (at most 32 characters; default: any)")
+      ->check(CLI::Validator([](std::string& s) { return s.size() > 32 ? std::string("longer than 32 characters") : std::string(); },
+                             "ADDRESS"));
+  cmd->add_option("--max-baud", args.max_baud, "never switch above this rate")
+      ->check(CLI::IsMember({300, 600, 1200, 2400, 4800, 9600, 19200}));
+  cmd->add_flag("--raw", args.raw, "print the readout bytes as received instead of JSON");
+  cmd->callback([] { std::exit(run_read(args)); });
+}
+
+}  // namespace joule::cli

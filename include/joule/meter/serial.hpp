@@ -1,0 +1,55 @@
+// joule/meter/serial.hpp: host-only serial-port driver (POSIX termios) for the sans-IO
+// IEC 62056-21 mode C session: it opens a device (optical head on /dev/ttyUSB0, a
+// pseudo-terminal, ...), runs `iec62056_21::ModeCSession` on it, switching the line at
+// 300 baud 7E1 and later at the agreed rate, and returns the readout. Not part of the
+// freestanding core; a microcontroller drives ModeCSession with its own UART code.
+//
+// Example:
+//   auto r = joule::meter::serial::read_mode_c("/dev/ttyUSB0", {.max_baud = 9600});
+//   if (r) {
+//     joule::FixedVector<joule::meter::Reading, 128> rs;
+//     joule::meter::Telegram t{rs};
+//     auto st = joule::meter::iec62056_21::decode(r->readout, t);
+//   }
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "joule/core/result.hpp"
+#include "joule/meter/iec62056_21.hpp"
+
+namespace joule::meter::serial {
+
+/// What a mode C session brought home.
+struct ModeCReadout {
+  std::string identification;         ///< identification line without "/" and CR LF, e.g. "ISk5MT174-0001"
+  std::uint32_t data_baud = 300;      ///< baud rate the data message came at [bit/s]
+  std::vector<std::uint8_t> readout;  ///< identification + data message, as iec62056_21::decode() takes it
+};
+
+/// Sets `fd` (a tty) to raw mode, 7 data bits, even parity, 1 stop bit at `baud` [bit/s]
+/// (IEC 62056-21 §6.3.1, 300..19200). Errors: invalid_argument (rate), io_error.
+Result<void> set_line(int fd, std::uint32_t baud) noexcept;
+
+/// Opens a serial device read/write (no controlling tty, non-blocking I/O) at 300 baud 7E1.
+/// Errors: io_error (open or termios failed). Close the descriptor with ::close().
+Result<int> open_port(const std::string& path) noexcept;
+
+/// Runs the mode C readout handshake (`options`: address, max_baud, ...) on an open tty:
+/// sends the request at 300 baud, reads the identification, acknowledges, switches the
+/// rate with termios after the ACK has left the UART, reads the data message and checks
+/// its BCC. `rx_capacity` bounds the readout [bytes]. Programming mode (mode_control '1')
+/// and mode E are not driven here (invalid_argument): use ModeCSession directly.
+/// Errors: incomplete (the meter went silent for 1.5 s, §6.3.14), checksum_mismatch,
+/// malformed, buffer_too_small, io_error.
+Result<ModeCReadout> run_mode_c(int fd, const iec62056_21::SessionOptions& options = {},
+                                std::size_t rx_capacity = 16384);
+
+/// open_port() + run_mode_c() + close.
+Result<ModeCReadout> read_mode_c(const std::string& path, const iec62056_21::SessionOptions& options = {},
+                                 std::size_t rx_capacity = 16384);
+
+}  // namespace joule::meter::serial

@@ -1,0 +1,141 @@
+// Host serial driver of the IEC 62056-21 mode C session (POSIX termios). See serial.hpp.
+#include "joule/meter/serial.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace joule::meter::serial {
+namespace {
+
+speed_t speed_of(std::uint32_t baud) noexcept {
+  switch (baud) {
+    case 300: return B300;
+    case 600: return B600;
+    case 1200: return B1200;
+    case 2400: return B2400;
+    case 4800: return B4800;
+    case 9600: return B9600;
+    case 19200: return B19200;
+    default: return 0;
+  }
+}
+
+Result<void> write_all(int fd, std::span<const std::uint8_t> bytes) noexcept {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, static_cast<int>(iec62056_21::kResponseTimeoutMs)) > 0) continue;
+    }
+    return fail(Errc::io_error, "writing to the serial port failed");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> set_line(int fd, std::uint32_t baud) noexcept {
+  const speed_t sp = speed_of(baud);
+  if (sp == 0) return fail(Errc::invalid_argument, "baud rate is not one of 300..19200 (IEC 62056-21 §6.3.14)");
+  termios t{};
+  if (::tcgetattr(fd, &t) != 0) return fail(Errc::io_error, "tcgetattr failed (not a tty?)");
+  ::cfmakeraw(&t);
+  // §6.3.1: 7 data bits, even parity, 1 stop bit (ISO 1177 character format).
+  t.c_cflag &= ~static_cast<tcflag_t>(CSIZE | CSTOPB | PARODD | CRTSCTS);
+  t.c_cflag |= CS7 | PARENB | CREAD | CLOCAL;
+  t.c_iflag &= ~static_cast<tcflag_t>(IXON | IXOFF | IXANY);
+  t.c_cc[VMIN] = 0;
+  t.c_cc[VTIME] = 0;
+  if (::cfsetispeed(&t, sp) != 0 || ::cfsetospeed(&t, sp) != 0) return fail(Errc::io_error, "cfsetspeed failed");
+  if (::tcsetattr(fd, TCSANOW, &t) != 0) {
+    // A pseudo-terminal (and some USB adapters) keep 8 bits without parity whatever is asked;
+    // glibc then reports EINVAL although the rest was applied. Accept the line when the rate
+    // took: the characters of IEC 62056-21 are 7-bit, so an 8N1 link between two programs
+    // carries them unchanged.
+    termios back{};
+    if (errno != EINVAL || ::tcgetattr(fd, &back) != 0 || ::cfgetospeed(&back) != sp)
+      return fail(Errc::io_error, "tcsetattr failed");
+  }
+  return {};
+}
+
+Result<int> open_port(const std::string& path) noexcept {
+  const int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return fail(Errc::io_error, "cannot open the serial port");
+  auto st = set_line(fd, 300);
+  if (!st) {
+    ::close(fd);
+    return fail(st.error());
+  }
+  return fd;
+}
+
+Result<ModeCReadout> run_mode_c(int fd, const iec62056_21::SessionOptions& options, std::size_t rx_capacity) {
+  using iec62056_21::Action;
+  if (options.mode_control != '0' || options.hdlc_if_offered)
+    return fail(Errc::invalid_argument, "run_mode_c drives the data readout only (mode_control '0', no mode E)");
+  if (rx_capacity < 64 || rx_capacity > (std::size_t{1} << 24))
+    return fail(Errc::invalid_argument, "rx_capacity must be 64 B .. 16 MiB");
+  std::vector<std::uint8_t> rx(rx_capacity);
+  iec62056_21::ModeCSession s{rx, options};
+  auto step = s.start();
+  std::uint8_t buf[512];
+  for (;;) {
+    switch (step.action) {
+      case Action::send:
+        JOULE_RETURN_IF_ERROR(write_all(fd, step.bytes));
+        step = s.on_sent();
+        break;
+      case Action::set_baud:
+        // §6.4.3: the new rate applies after the acknowledgement: let it leave the UART first.
+        (void)::tcdrain(fd);
+        JOULE_RETURN_IF_ERROR(set_line(fd, step.baud));
+        step = s.on_baud_set();
+        break;
+      case Action::receive: {
+        pollfd p{fd, POLLIN, 0};
+        const int r = ::poll(&p, 1, static_cast<int>(step.timeout_ms));
+        if (r < 0 && errno == EINTR) break;
+        if (r < 0) return fail(Errc::io_error, "poll on the serial port failed");
+        if (r == 0) {
+          step = s.on_timeout();
+          break;
+        }
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
+        if (n <= 0) return fail(Errc::io_error, "reading the serial port failed (device gone?)");
+        step = s.on_received({buf, static_cast<std::size_t>(n)});
+        break;
+      }
+      case Action::done: {
+        ModeCReadout out;
+        out.identification = std::string(s.identification());
+        out.data_baud = s.data_baud();
+        out.readout.assign(s.readout().begin(), s.readout().end());
+        return out;
+      }
+      case Action::ready:  // programming mode only; excluded above
+      case Action::failed: return fail(step.error);
+    }
+  }
+}
+
+Result<ModeCReadout> read_mode_c(const std::string& path, const iec62056_21::SessionOptions& options,
+                                 std::size_t rx_capacity) {
+  JOULE_TRY(const int fd, open_port(path));
+  auto r = run_mode_c(fd, options, rx_capacity);
+  ::close(fd);
+  return r;
+}
+
+}  // namespace joule::meter::serial
