@@ -15,16 +15,7 @@
 #include <unistd.h>
 
 #include "joule.h"
-
-static int passed = 0, failed = 0;
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (cond) ++passed;                                                        \
-    else {                                                                     \
-      ++failed;                                                                \
-      fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-    }                                                                          \
-  } while (0)
+#include "check.h"
 
 static const char kBody[] = "1.8.0(0001234.5*kWh)\r\n2.8.0(0000012.3*kWh)\r\n!\r\n\003";
 
@@ -291,6 +282,5 @@ static void test_pty(void) {
 int main(void) {
   test_scripted();
   test_pty();
-  printf("meter_session: %d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return check_report("meter_session");
 }
