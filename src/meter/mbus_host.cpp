@@ -123,7 +123,7 @@ Result<void> decode_records(std::span<const std::uint8_t> data, bool msb, Scratc
     // Wireless only: one or two bytes after the last record that do not form a record are the
     // CRC of the last block some receivers leave in place (EN 13757-4 §12.5.2); ignored, as in
     // the driver layer. Wired frames have an exact length (EN 13757-2 L field): no tolerance.
-    if (wireless && !next && next.error().code == Errc::incomplete && rec.offset_in_data + 2 >= data.size()) break;
+    if (wireless && !next && rec.offset_in_data + 2 >= data.size()) break;
     JOULE_TRY(const bool more, std::move(next));
     if (!more) break;
     JOULE_RETURN_IF_ERROR(add_mbus_record(rec, i++, sc, t));

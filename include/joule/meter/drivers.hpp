@@ -130,7 +130,10 @@ std::string to_json(const DriverFields& fields);
 /// Every record of a telegram with the selectors a driver uses (quantity, vif, vife,
 /// storage, tariff, subunit, function, value in the record's unit, raw bytes), plus the
 /// header and the manufacturer payload: the starting point for writing a driver.
+/// A compact frame (CI 0x79) is listed with the layout of its full frame when `formats`
+/// holds it; full frames seen are added to `formats`.
 /// Errors: those of wmbus::decode and the record reader.
-Result<std::string> describe(std::span<const std::uint8_t> telegram, std::span<const std::uint8_t> key = {});
+Result<std::string> describe(std::span<const std::uint8_t> telegram, std::span<const std::uint8_t> key = {},
+                             FormatCache* formats = nullptr);
 
 }  // namespace joule::meter::drivers
