@@ -185,39 +185,124 @@ def evaluate(field, desc):
     return None
 
 
-def draft_field(name, cases):
-    """cases: [(describe, expected value or None)]. A field spec that reproduces all, or None."""
-    present = [(d, v) for d, v in cases if v is not None]
-    if not present:
+def date_bytes(b):
+    """EN 13757-3 Annex A type G (2 bytes), F (4) or I (6) as driver text, or None."""
+    at = {2: 0, 4: 2, 6: 3}[len(b)]
+    day, month = b[at] & 0x1F, b[at + 1] & 0x0F
+    year = 2000 + ((b[at] & 0xE0) >> 5 | (b[at + 1] & 0xF0) >> 1)
+    if month > 12 or day > 31:
         return None
-    d0, v0 = present[0]
-    tried = []
+    text = "%d-%02d-%02d" % (year, month, day)
+    if len(b) == 4:
+        return text + " %02d:%02d" % (b[1] & 0x1F, b[0] & 0x3F)
+    if len(b) == 6:
+        return text + " %02d:%02d:%02d" % (b[2] & 0x1F, b[1] & 0x3F, b[0] & 0x3F)
+    return text
+
+
+def bytes_value(field, desc):
+    b = field["bytes"]
+    src = bytes.fromhex(desc["mfct_data"] if b["source"] == "mfct_data" else desc["payload"])
+    o, n = b["offset"], b["length"]
+    if o + n > len(src):
+        return None
+    chunk = src[o:o + n]
+    fmt = field.get("format", "number")
+    if fmt != "number":
+        t = date_bytes(chunk)
+        if t is None:
+            return None
+        if fmt == "date":
+            return t[:10]
+        return t if len(t) > 10 else t + " 00:00"
+    coding = b.get("coding", "uint_le")
+    if coding == "bcd_le":
+        h = chunk[::-1].hex()
+        if not h.isdigit():
+            return None
+        x = int(h)
+    else:
+        x = int.from_bytes(chunk, "little", signed=coding == "int_le")
+    return x * field.get("scale", 1.0)
+
+
+def field_value(field, desc):
+    return bytes_value(field, desc) if "bytes" in field else evaluate(field, desc)
+
+
+def candidates(name, desc, v0):
+    """Field specs that give v0 on this telegram: records first (least specific selector), then
+    bytes of the manufacturer data."""
+    out = []
     for level in (0, 1, 2):
-        for r in d0["records"]:
+        for r in desc["records"]:
             for opts, got in outputs(r, name):
                 if not value_ok(v0, got):
                     continue
                 sel = selector_of(r, level)
-                # nth: this record's index among the records the selector matches
-                same = [x for x in d0["records"] if selects(sel, x)]
+                same = [x for x in desc["records"] if selects(sel, x)]
                 nth = next(i for i, x in enumerate(same) if x is r)
                 if nth:
                     sel["nth"] = nth
-                field = {"name": name, "record": sel, **opts}
-                if field in tried:
+                f = {"name": name, "record": sel, **opts}
+                if f not in out:
+                    out.append(f)
+    source = "mfct_data" if desc.get("mfct_data") else "payload"
+    m = bytes.fromhex(desc[source])
+    if isinstance(v0, str) and len(v0) in (10, 16, 19):
+        for n in (2, 4, 6):
+            for o in range(0, len(m) - n + 1):
+                for fmt in (("date",) if n == 2 else ("datetime", "datetime_s")):
+                    f = {"name": name, "format": fmt, "bytes": {"source": source, "offset": o, "length": n}}
+                    if value_ok(v0, bytes_value(f, desc)):
+                        out.append(f)
+    elif isinstance(v0, (int, float)) and not isinstance(v0, bool) and v0 != 0 and suffix(name) in UNIT_RULES.keys() | UNITLESS:
+        for n in (1, 2, 3, 4):
+            for o in range(0, len(m) - n + 1):
+                for coding in ("uint_le", "int_le", "bcd_le"):
+                    for k in (0, 1, 2, 3):
+                        f = {"name": name, "bytes": {"source": source, "offset": o, "length": n, "coding": coding}}
+                        if k:
+                            f["scale"] = 10.0 ** -k
+                        if value_ok(v0, bytes_value(f, desc)):
+                            out.append(f)
+                            break
+    return out
+
+
+def draft_field(name, cases):
+    """cases: [(describe, expected value or None)]. A list of alternative field specs (same name,
+    first with a value wins) that reproduces every case, or None."""
+    present = [i for i, (d, v) in enumerate(cases) if v is not None]
+    if not present:
+        return None
+    chain, decided = [], set()
+    while True:
+        open_cases = [i for i in present if i not in decided]
+        if not open_cases:
+            break
+        best, best_gain = None, 0
+        for f in candidates(name, cases[open_cases[0]][0], cases[open_cases[0]][1]):
+            gain, ok = 0, True
+            for i, (d, v) in enumerate(cases):
+                if i in decided:
                     continue
-                tried.append(field)
-                ok = True
-                for d, v in cases:
-                    g = evaluate(field, d)
-                    if (v is None and g is not None) or (v is not None and (g is None or not value_ok(v, g))):
-                        ok = False
-                        break
-                if ok:
-                    if opts.get("format") in ("text", "hex") and isinstance(v0, str) and name.endswith("_nr"):
-                        pass
-                    return field
-    return None
+                g = field_value(f, d)
+                if g is None:
+                    continue
+                if v is None or not value_ok(v, g):
+                    ok = False
+                    break
+                gain += 1
+            if ok and gain > best_gain:
+                best, best_gain = f, gain
+                if gain == len(open_cases):
+                    break
+        if best is None:
+            return None
+        chain.append(best)
+        decided |= {i for i, (d, v) in enumerate(cases) if i not in decided and field_value(best, d) is not None}
+    return chain
 
 
 def tpl_words(st):
@@ -331,22 +416,27 @@ def main():
             if k not in names:
                 names.append(k)
     fields, missing = [], []
-    base_fields = {f["name"]: f for f in (base or {}).get("fields", [])}
+    base_fields = {}
+    for f in (base or {}).get("fields", []):
+        base_fields.setdefault(f["name"], []).append(f)
     for n in names:
         if n in keep and n in base_fields:
-            fields.append(base_fields[n])
+            fields.extend(base_fields[n])
             continue
-        f = draft_field(n, [(d, v.get(n)) for d, v in cases]) or draft_status(n, [(d, v.get(n)) for d, v in cases])
-        if f:
-            fields.append(f)
+        chain = draft_field(n, [(d, v.get(n)) for d, v in cases])
+        st = None if chain else draft_status(n, [(d, v.get(n)) for d, v in cases])
+        if chain:
+            fields.extend(chain)
+        elif st:
+            fields.append(st)
         elif n in base_fields:
-            fields.append(base_fields[n])
+            fields.extend(base_fields[n])
             missing.append(n + " (kept from base, not verified)")
         else:
             missing.append(n)
-    for n, f in base_fields.items():
+    for n, fs in base_fields.items():
         if n not in names:
-            fields.append(f)
+            fields.extend(fs)
     if base:
         match = base["match"]
     else:

@@ -373,8 +373,12 @@ Result<Field> parse_field(const json& j) {
   }
   if (f.format != Format::status && f.has_record == f.has_bytes)
     return fail(Errc::invalid_argument, "driver: a field needs exactly one of \"record\" or \"bytes\"");
-  if (f.has_bytes && f.format != Format::number && f.format != Format::hex)
-    return fail(Errc::invalid_argument, "driver: \"bytes\" fields are number or hex");
+  const bool time_format = f.format == Format::date || f.format == Format::datetime ||
+                           f.format == Format::datetime_s || f.format == Format::datetime_auto;
+  if (f.has_bytes && f.format != Format::number && f.format != Format::hex && !time_format)
+    return fail(Errc::invalid_argument, "driver: \"bytes\" fields are number, hex, date or datetime");
+  if (f.has_bytes && time_format && f.bytes.length != 2 && f.bytes.length != 4 && f.bytes.length != 6)
+    return fail(Errc::invalid_argument, "driver: date bytes are 2 (type G), 4 (type F) or 6 (type I) long");
   return f;
 }
 
@@ -459,6 +463,11 @@ Result<void> decode_telegram(std::span<const std::uint8_t> bytes, std::span<cons
   d.version = tpl ? d.w.tpl.version : d.w.version;
   d.medium = tpl ? d.w.tpl.medium : d.w.device_type;
   d.id = tpl ? d.w.tpl.id : d.w.id;
+  if (d.w.manufacturer_ci) {
+    // CI 0xA0-0xB7: the whole application data is the manufacturer's layout ("bytes" fields).
+    d.mfct_data = d.w.application_data;
+    return {};
+  }
   mbus::RecordReader rd(d.w.application_data);
   mbus::Record rec;
   for (;;) {
@@ -727,6 +736,21 @@ std::optional<FieldValue> evaluate(const Field& f, const Decoded& d) {
       out.text = hex_text(src.subspan(f.bytes.offset, f.bytes.length));
       return out;
     }
+    if (f.format != Format::number) {
+      // A date or date/time in the manufacturer's bytes, coded as EN 13757-3 Annex A types G/F/I.
+      const auto src = f.bytes.source == ByteSource::mfct_data ? d.mfct_data : d.w.application_data;
+      if (static_cast<std::size_t>(f.bytes.offset) + f.bytes.length > src.size()) return std::nullopt;
+      mbus::Record r;
+      r.raw = src.subspan(f.bytes.offset, f.bytes.length);
+      auto t = mbus::decode_date_time(r.raw, f.bytes.length == 2);
+      if (!t) return std::nullopt;
+      r.kind = mbus::RecordKind::date_time;
+      r.date_time = *t;
+      auto s = format_time(r, f.format, f.normalize_date, f.ignore_invalid);
+      if (!s) return std::nullopt;
+      out.text = *s;
+      return out;
+    }
     auto x = read_bytes(f.bytes, d);
     if (!x) return std::nullopt;
     double v = static_cast<double>(*x);
@@ -954,9 +978,18 @@ Result<DriverFields> apply(std::span<const std::uint8_t> telegram, const ApplyOp
   out.manufacturer = d.manufacturer;
   out.version = d.version;
   out.medium = d.medium;
-  for (const auto& f : drv->fields) {
-    if (auto v = evaluate(f, d)) out.fields.push_back(std::move(*v));
-    else out.missing.push_back(f.name);
+  // Fields of the same name are alternatives (e.g. a full and a manufacturer-layout telegram of
+  // one meter): the first that gives a value is used.
+  for (std::size_t i = 0; i < drv->fields.size(); ++i) {
+    const auto& f = drv->fields[i];
+    const auto same = [&](const auto& x) { return x.name == f.name; };
+    if (std::any_of(out.fields.begin(), out.fields.end(), same)) continue;
+    if (auto v = evaluate(f, d)) {
+      out.fields.push_back(std::move(*v));
+    } else if (std::none_of(drv->fields.begin() + static_cast<std::ptrdiff_t>(i) + 1, drv->fields.end(), same) &&
+               std::find(out.missing.begin(), out.missing.end(), f.name) == out.missing.end()) {
+      out.missing.push_back(f.name);
+    }
   }
   return out;
 }

@@ -165,6 +165,8 @@ Result<void> decode_wmbus_telegram(std::span<const std::uint8_t> frame, std::spa
   JOULE_TRY(const wmbus::Telegram w, wmbus::decode(frame, key, scratch.first(work)));
   if (w.compact)  // the record layout is in an earlier full frame: drivers::apply with a FormatCache
     return fail(Errc::unsupported, "wM-Bus compact frame (CI 0x79) needs the full frame's format");
+  if (w.manufacturer_ci)  // no EN 13757-3 records: the manufacturer's layout is read by a meter driver
+    return fail(Errc::unsupported, "wM-Bus manufacturer CI (0xA0-0xB7): its payload is read by a meter driver");
   Scratch sc(scratch.subspan(work));
   t.protocol = Protocol::wmbus;
   if (w.tpl.has_address) JOULE_RETURN_IF_ERROR(set_header(w.tpl, w.tpl.manufacturer, w.tpl.id, w.tpl.version, sc, t));
