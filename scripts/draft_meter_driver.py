@@ -257,7 +257,7 @@ def candidates(name, desc, v0):
                     if value_ok(v0, bytes_value(f, desc)):
                         out.append(f)
     elif isinstance(v0, (int, float)) and not isinstance(v0, bool) and v0 != 0 and suffix(name) in UNIT_RULES.keys() | UNITLESS:
-        for n in (1, 2, 3, 4):
+        for n in (2, 4, 3, 1):  # common counter widths first: one telegram cannot tell 0x0012 from 0x12
             for o in range(0, len(m) - n + 1):
                 for coding in ("uint_le", "int_le", "bcd_le"):
                     for k in (0, 1, 2, 3):
@@ -294,6 +294,10 @@ def draft_field(name, cases):
                     ok = False
                     break
                 gain += 1
+            # A byte position found in one telegram can be a coincidence: bytes fields must be
+            # confirmed by at least two telegrams.
+            if "bytes" in f and gain < 2:
+                ok = False
             if ok and gain > best_gain:
                 best, best_gain = f, gain
                 if gain == len(open_cases):
