@@ -485,24 +485,7 @@ Result<void> decode_telegram(std::span<const std::uint8_t> bytes, std::span<cons
     d.records.push_back(rec);
     if (d.records.size() > 4096) return fail(Errc::limit_exceeded, "more than 4096 records");
   }
-  if (formats && !d.w.compact && !d.records.empty() && d.mfct_data.empty()) {
-    // Format signature (OMS 4 §7.2.4): CRC-16/EN-13757 over the DIF/DIFE/VIF/VIFE bytes of all
-    // records in order. Layouts with variable-length data (LVAR) cannot be compacted.
-    std::vector<std::uint8_t> headers;
-    std::vector<std::pair<std::size_t, std::size_t>> layout;
-    const auto* base = d.w.application_data.data();
-    bool ok = true;
-    for (const auto& r : d.records) {
-      if (r.coding == mbus::DataCoding::variable || r.raw.data() == nullptr) { ok = false; break; }
-      const std::size_t h = static_cast<std::size_t>(r.raw.data() - base) - r.offset_in_data;
-      headers.insert(headers.end(), base + r.offset_in_data, base + r.offset_in_data + h);
-      layout.emplace_back(h, r.raw.size());
-    }
-    if (ok) {
-      const std::uint16_t sig = crc16_en13757(headers);
-      formats->add(std::move(headers), std::move(layout), sig);
-    }
-  }
+  if (formats && !d.w.compact && !d.records.empty() && d.mfct_data.empty()) (void)formats->learn(d.w.application_data);
   return {};
 }
 
@@ -846,6 +829,34 @@ void FormatCache::add(std::vector<std::uint8_t> headers, std::vector<std::pair<s
     if (f.signature == signature && f.headers == headers) return;
   if (formats_.size() >= 1024) formats_.erase(formats_.begin());  // bounded: oldest layout goes
   formats_.push_back({signature, std::move(headers), std::move(layout)});
+}
+
+bool FormatCache::learn(std::span<const std::uint8_t> data) {
+  // Format signature (OMS 4 §7.2.4): CRC-16/EN-13757 over the DIF/DIFE/VIF/VIFE bytes of all
+  // records in order. Layouts with variable-length data (LVAR) or manufacturer data cannot be
+  // compacted.
+  mbus::RecordReader rd(data);
+  mbus::Record r;
+  std::vector<std::uint8_t> headers;
+  std::vector<std::pair<std::size_t, std::size_t>> layout;
+  for (;;) {
+    auto more = rd.next(r);
+    if (!more) {
+      if (r.offset_in_data + 2 >= data.size()) break;  // a block CRC left in place (as decode_telegram)
+      return false;
+    }
+    if (!*more) break;
+    if (r.manufacturer_data || r.coding == mbus::DataCoding::variable || r.raw.data() == nullptr) return false;
+    const std::size_t h = static_cast<std::size_t>(r.raw.data() - data.data()) - r.offset_in_data;
+    headers.insert(headers.end(), data.begin() + static_cast<std::ptrdiff_t>(r.offset_in_data),
+                   data.begin() + static_cast<std::ptrdiff_t>(r.offset_in_data + h));
+    layout.emplace_back(h, r.raw.size());
+    if (layout.size() > 4096) return false;
+  }
+  if (layout.empty()) return false;
+  const std::uint16_t sig = crc16_en13757(headers);
+  add(std::move(headers), std::move(layout), sig);
+  return true;
 }
 
 std::vector<std::uint8_t> FormatCache::expand(std::uint16_t signature, std::span<const std::uint8_t> values) const {

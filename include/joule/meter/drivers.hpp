@@ -95,6 +95,9 @@ class FormatCache {
   /// Remembers the layout of a full frame's records (DIF/VIF bytes and data sizes).
   void add(std::vector<std::uint8_t> headers, std::vector<std::pair<std::size_t, std::size_t>> layout,
            std::uint16_t signature);
+  /// Adds the layout of a full frame's application data (EN 13757-3 records); false when it
+  /// cannot be compacted (no records, variable-length data, manufacturer data, a record error).
+  bool learn(std::span<const std::uint8_t> application_data);
   /// The full application data for a compact frame's values, or empty when unknown.
   std::vector<std::uint8_t> expand(std::uint16_t signature, std::span<const std::uint8_t> values) const;
   std::size_t size() const noexcept { return formats_.size(); }
