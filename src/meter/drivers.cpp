@@ -77,7 +77,7 @@ constexpr UnitRule kUnitRules[] = {
     {"bar", Unit::bar, 0, 1.0},         {"hz", Unit::hertz, 0, 1.0},         {"kvarh", Unit::var_hour, -3, 1.0},
     {"kvah", Unit::volt_ampere_hour, -3, 1.0}, {"kvar", Unit::var, -3, 1.0}, {"kva", Unit::volt_ampere, -3, 1.0},
     {"s", Unit::second, 0, 1.0},        {"h", Unit::second, 0, 1.0 / 3600},  {"d", Unit::second, 0, 1.0 / 86400},
-    {"min", Unit::second, 0, 1.0 / 60}, {"y", Unit::second, 0, 1.0 / (365.2425 * 86400)}, {"kg", Unit::kilogram, 0, 1.0},      {"t", Unit::kilogram, -3, 1.0},
+    {"min", Unit::second, 0, 1.0 / 60}, {"y", Unit::second, 0, 1.0 / (365.0 * 86400)}, {"kg", Unit::kilogram, 0, 1.0},      {"t", Unit::kilogram, -3, 1.0},
     {"rh", Unit::percent, 0, 1.0}, {"pct", Unit::percent, 0, 1.0},
 };
 
@@ -87,7 +87,7 @@ bool unitless_suffix(std::string_view s) {
          s == "ppm" || s == "dbm" || s == "month";
 }
 
-enum class Format : std::uint8_t { number, date, datetime, datetime_s, text, hex, status, constant_unit };
+enum class Format : std::uint8_t { number, date, datetime, datetime_s, datetime_auto, text, ascii, hex, status, constant_unit };
 
 struct RecordSelector {
   std::optional<std::uint8_t> quantity;
@@ -127,6 +127,9 @@ struct Field {
   Format format = Format::number;
   double scale = 1.0;
   int decimals = -1;  // round the output to this many decimals (-1: as computed)
+  bool normalize_date = false;  // day/month 0 roll back as in a calendar library (format_time)
+  bool ignore_invalid = false;  // print a date/time whose IV bit is set (EN 13757-3 Annex A)
+  bool is_unsigned = false;     // an integer data field read without sign (type C, not type B)
   bool has_record = false, has_bytes = false;
   RecordSelector record;
   ByteSelector bytes;
@@ -303,10 +306,12 @@ Result<Format> parse_format(const std::string& f) {
   if (f == "date") return Format::date;
   if (f == "datetime") return Format::datetime;
   if (f == "datetime_s") return Format::datetime_s;
+  if (f == "datetime_auto") return Format::datetime_auto;
+  if (f == "ascii") return Format::ascii;
   if (f == "text") return Format::text;
   if (f == "hex") return Format::hex;
   if (f == "status") return Format::status;
-  return fail(Errc::invalid_argument, "driver: field format must be number|date|datetime|datetime_s|text|hex|status");
+  return fail(Errc::invalid_argument, "driver: field format must be number|date|datetime|datetime_s|datetime_auto|text|ascii|hex|status");
 }
 
 // The unit suffix of a field name: "total_m3" -> "m3", "target_date" -> "date".
@@ -339,6 +344,12 @@ Result<Field> parse_field(const json& j) {
       if (!v.is_number_integer() || v.get<int>() < 0 || v.get<int>() > 12)
         return fail(Errc::invalid_argument, "driver: field decimals must be 0..12");
       f.decimals = v.get<int>();
+    } else if (k == "ignore_invalid" || k == "unsigned") {
+      if (!v.is_boolean()) return fail(Errc::invalid_argument, "driver: field ignore_invalid/unsigned must be true/false");
+      (k == "unsigned" ? f.is_unsigned : f.ignore_invalid) = v.get<bool>();
+    } else if (k == "normalize_date") {
+      if (!v.is_boolean()) return fail(Errc::invalid_argument, "driver: field normalize_date must be true/false");
+      f.normalize_date = v.get<bool>();
     } else if (k == "record") {
       JOULE_TRY(f.record, parse_selector(v));
       f.has_record = true;
@@ -362,8 +373,12 @@ Result<Field> parse_field(const json& j) {
   }
   if (f.format != Format::status && f.has_record == f.has_bytes)
     return fail(Errc::invalid_argument, "driver: a field needs exactly one of \"record\" or \"bytes\"");
-  if (f.has_bytes && f.format != Format::number && f.format != Format::hex)
-    return fail(Errc::invalid_argument, "driver: \"bytes\" fields are number or hex");
+  const bool time_format = f.format == Format::date || f.format == Format::datetime ||
+                           f.format == Format::datetime_s || f.format == Format::datetime_auto;
+  if (f.has_bytes && f.format != Format::number && f.format != Format::hex && !time_format)
+    return fail(Errc::invalid_argument, "driver: \"bytes\" fields are number, hex, date or datetime");
+  if (f.has_bytes && time_format && f.bytes.length != 2 && f.bytes.length != 4 && f.bytes.length != 6)
+    return fail(Errc::invalid_argument, "driver: date bytes are 2 (type G), 4 (type F) or 6 (type I) long");
   return f;
 }
 
@@ -448,6 +463,11 @@ Result<void> decode_telegram(std::span<const std::uint8_t> bytes, std::span<cons
   d.version = tpl ? d.w.tpl.version : d.w.version;
   d.medium = tpl ? d.w.tpl.medium : d.w.device_type;
   d.id = tpl ? d.w.tpl.id : d.w.id;
+  if (d.w.manufacturer_ci) {
+    // CI 0xA0-0xB7: the whole application data is the manufacturer's layout ("bytes" fields).
+    d.mfct_data = d.w.application_data;
+    return {};
+  }
   mbus::RecordReader rd(d.w.application_data);
   mbus::Record rec;
   for (;;) {
@@ -455,8 +475,7 @@ Result<void> decode_telegram(std::span<const std::uint8_t> bytes, std::span<cons
     // One or two bytes after the last record that do not form a record are the CRC of the
     // last block that some receivers leave in place (EN 13757-4 §12.5.2: every block ends
     // in a 2-byte CRC): ignored. Anything longer that does not parse is an error.
-    if (!more && more.error().code == Errc::incomplete && rec.offset_in_data + 2 >= d.w.application_data.size())
-      break;
+    if (!more && rec.offset_in_data + 2 >= d.w.application_data.size()) break;
     if (!more) return unexpected(more.error());
     if (!*more) break;
     if (rec.manufacturer_data) {
@@ -466,24 +485,7 @@ Result<void> decode_telegram(std::span<const std::uint8_t> bytes, std::span<cons
     d.records.push_back(rec);
     if (d.records.size() > 4096) return fail(Errc::limit_exceeded, "more than 4096 records");
   }
-  if (formats && !d.w.compact && !d.records.empty() && d.mfct_data.empty()) {
-    // Format signature (OMS 4 §7.2.4): CRC-16/EN-13757 over the DIF/DIFE/VIF/VIFE bytes of all
-    // records in order. Layouts with variable-length data (LVAR) cannot be compacted.
-    std::vector<std::uint8_t> headers;
-    std::vector<std::pair<std::size_t, std::size_t>> layout;
-    const auto* base = d.w.application_data.data();
-    bool ok = true;
-    for (const auto& r : d.records) {
-      if (r.coding == mbus::DataCoding::variable || r.raw.data() == nullptr) { ok = false; break; }
-      const std::size_t h = static_cast<std::size_t>(r.raw.data() - base) - r.offset_in_data;
-      headers.insert(headers.end(), base + r.offset_in_data, base + r.offset_in_data + h);
-      layout.emplace_back(h, r.raw.size());
-    }
-    if (ok) {
-      const std::uint16_t sig = crc16_en13757(headers);
-      formats->add(std::move(headers), std::move(layout), sig);
-    }
-  }
+  if (formats && !d.w.compact && !d.records.empty() && d.mfct_data.empty()) (void)formats->learn(d.w.application_data);
   return {};
 }
 
@@ -517,13 +519,58 @@ std::string two(unsigned v) {
   return b;
 }
 
-std::optional<std::string> format_time(const mbus::DateTime& t, Format f) {
-  if (!t.valid) return std::nullopt;
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
+}
+
+// A record's date/time as driver text. Two conventions of the wM-Bus driver world apply here,
+// not in the EN 13757-3 record decode: the 7-bit year of types F/G/I counts from 2000 (0..127,
+// OMS Vol. 2 Annex; the record decode maps 81..99 to 1981..1999 as libmbus does), and with
+// `normalize` a day or month of 0 rolls back the way a calendar library normalises it (day 0 =
+// last day of the previous month, month 0 = December of the previous year).
+std::optional<std::string> format_time(const mbus::Record& r, Format f, bool normalize = false,
+                                       bool ignore_invalid = false) {
+  mbus::DateTime t = r.date_time;
+  if (!t.valid && !ignore_invalid) return std::nullopt;
+  // datetime_auto: seconds when the record carries them (type I, 6 bytes), else minutes.
+  if (f == Format::datetime_auto) f = r.raw.size() == 6 ? Format::datetime_s : Format::datetime;
   // Month 15 / day 31 from all-ones bits means "not set" (EN 13757-3 Annex A): no value. A zero
-  // date (0000: also "not set" on many meters) is printed as sent, "2000-00-00".
+  // date (0000: also "not set" on many meters) is printed as sent, "2000-00-00", unless the
+  // field normalises it.
   if (t.has_date && (t.month > 12 || t.day > 31)) return std::nullopt;
+  if (t.has_date) {
+    // Year bits: bits 5-7 of the day byte and 4-7 of the month byte (type G at 0, F at 2, I at 3).
+    const std::size_t at = r.raw.size() == 2 ? 0 : r.raw.size() == 4 ? 2 : r.raw.size() == 6 ? 3 : r.raw.size();
+    if (at + 2 <= r.raw.size())
+      t.year = static_cast<std::uint16_t>(2000 + ((r.raw[at] & 0xE0) >> 5 | (r.raw[at + 1] & 0xF0) >> 1));
+  }
+  std::int64_t year = t.year;
+  unsigned month = t.month, day = t.day;
+  if (t.has_date && normalize && (month == 0 || day == 0)) {
+    const std::int64_t y0 = month == 0 ? year - 1 : year;
+    const unsigned m0 = month == 0 ? 12 : month;
+    civil_from_days(days_from_civil(y0, m0, 1) + static_cast<std::int64_t>(day) - 1, year, month, day);
+  }
   std::string s;
-  if (t.has_date) s = std::to_string(t.year) + "-" + two(t.month) + "-" + two(t.day);
+  if (t.has_date) s = std::to_string(year) + "-" + two(month) + "-" + two(day);
   if (f == Format::date) return t.has_date ? std::optional<std::string>(s) : std::nullopt;
   if (t.has_time) {
     if (!s.empty()) s += ' ';
@@ -547,13 +594,29 @@ std::string hex_text(std::span<const std::uint8_t> b) {
 }
 
 // A record's numeric value in the field's unit, or nullopt when the units do not convert.
-std::optional<double> convert(const mbus::Record& r, const std::string& unit) {
+std::optional<double> convert(const mbus::Record& r, const std::string& unit, bool is_unsigned = false) {
   Decimal v;
   bool exact = true;
   double real = 0.0;
   if (r.kind == mbus::RecordKind::number) v = r.value;
   else if (r.kind == mbus::RecordKind::real) { exact = false; real = r.real; }
   else return std::nullopt;
+  const bool integer = r.coding == mbus::DataCoding::int8 || r.coding == mbus::DataCoding::int16 ||
+                       r.coding == mbus::DataCoding::int24 || r.coding == mbus::DataCoding::int32 ||
+                       r.coding == mbus::DataCoding::int48;
+  if (r.kind == mbus::RecordKind::number && is_unsigned && integer && v.mantissa() < 0 && !r.raw.empty()) {
+    // Read the data field as an unsigned integer (type C) instead of the signed type B that
+    // EN 13757-3 Annex A gives integer DIF codings: the VIF scaling (an integer factor of the
+    // sent integer) is kept.
+    std::int64_t sent = 0;
+    for (std::size_t i = r.raw.size(); i-- > 0;) sent = static_cast<std::int64_t>(static_cast<std::uint64_t>(sent) << 8 | r.raw[i]);
+    const int bits = static_cast<int>(8 * r.raw.size());
+    if (bits < 64) sent -= (sent >> (bits - 1) & 1) ? (std::int64_t{1} << bits) : 0;  // sign-extend
+    std::int64_t m = 0;
+    if (sent < 0 && v.mantissa() % sent == 0 &&
+        !__builtin_mul_overflow(v.mantissa() / sent, sent + (std::int64_t{1} << bits), &m))
+      v = Decimal(m, v.exponent());
+  }
   auto as_double = [&](int pow10, double factor) {
     double x;
     if (exact) {
@@ -656,6 +719,21 @@ std::optional<FieldValue> evaluate(const Field& f, const Decoded& d) {
       out.text = hex_text(src.subspan(f.bytes.offset, f.bytes.length));
       return out;
     }
+    if (f.format != Format::number) {
+      // A date or date/time in the manufacturer's bytes, coded as EN 13757-3 Annex A types G/F/I.
+      const auto src = f.bytes.source == ByteSource::mfct_data ? d.mfct_data : d.w.application_data;
+      if (static_cast<std::size_t>(f.bytes.offset) + f.bytes.length > src.size()) return std::nullopt;
+      mbus::Record r;
+      r.raw = src.subspan(f.bytes.offset, f.bytes.length);
+      auto t = mbus::decode_date_time(r.raw, f.bytes.length == 2);
+      if (!t) return std::nullopt;
+      r.kind = mbus::RecordKind::date_time;
+      r.date_time = *t;
+      auto s = format_time(r, f.format, f.normalize_date, f.ignore_invalid);
+      if (!s) return std::nullopt;
+      out.text = *s;
+      return out;
+    }
     auto x = read_bytes(f.bytes, d);
     if (!x) return std::nullopt;
     double v = static_cast<double>(*x);
@@ -670,7 +748,7 @@ std::optional<FieldValue> evaluate(const Field& f, const Decoded& d) {
   if (!r) return std::nullopt;
   switch (f.format) {
     case Format::number: {
-      auto v = convert(*r, f.unit);
+      auto v = convert(*r, f.unit, f.is_unsigned);
       if (!v) return std::nullopt;
       out.is_number = true;
       out.unit = f.unit;
@@ -684,9 +762,10 @@ std::optional<FieldValue> evaluate(const Field& f, const Decoded& d) {
     }
     case Format::date:
     case Format::datetime:
-    case Format::datetime_s: {
+    case Format::datetime_s:
+    case Format::datetime_auto: {
       if (r->kind != mbus::RecordKind::date_time) return std::nullopt;
-      auto s = format_time(r->date_time, f.format);
+      auto s = format_time(*r, f.format, f.normalize_date, f.ignore_invalid);
       if (!s) return std::nullopt;
       out.text = *s;
       return out;
@@ -699,6 +778,15 @@ std::optional<FieldValue> evaluate(const Field& f, const Decoded& d) {
         out.text = r->value.exponent() == 0 ? b : std::to_string(r->value.to_double());
       } else return std::nullopt;
       return out;
+    case Format::ascii: {
+      // Characters most significant byte first (as plain text, EN 13757-3 §6.3), printable only.
+      for (std::size_t i = r->raw.size(); i-- > 0;) {
+        const auto c = r->raw[i];
+        if (c < 0x20 || c > 0x7E) return std::nullopt;
+        out.text += static_cast<char>(c);
+      }
+      return out;
+    }
     case Format::hex: {
       // As sent, most significant byte first (the data field is LSB first, EN 13757-3 §6.3).
       std::vector<std::uint8_t> rev(r->raw.rbegin(), r->raw.rend());
@@ -741,6 +829,34 @@ void FormatCache::add(std::vector<std::uint8_t> headers, std::vector<std::pair<s
     if (f.signature == signature && f.headers == headers) return;
   if (formats_.size() >= 1024) formats_.erase(formats_.begin());  // bounded: oldest layout goes
   formats_.push_back({signature, std::move(headers), std::move(layout)});
+}
+
+bool FormatCache::learn(std::span<const std::uint8_t> data) {
+  // Format signature (OMS 4 §7.2.4): CRC-16/EN-13757 over the DIF/DIFE/VIF/VIFE bytes of all
+  // records in order. Layouts with variable-length data (LVAR) or manufacturer data cannot be
+  // compacted.
+  mbus::RecordReader rd(data);
+  mbus::Record r;
+  std::vector<std::uint8_t> headers;
+  std::vector<std::pair<std::size_t, std::size_t>> layout;
+  for (;;) {
+    auto more = rd.next(r);
+    if (!more) {
+      if (r.offset_in_data + 2 >= data.size()) break;  // a block CRC left in place (as decode_telegram)
+      return false;
+    }
+    if (!*more) break;
+    if (r.manufacturer_data || r.coding == mbus::DataCoding::variable || r.raw.data() == nullptr) return false;
+    const std::size_t h = static_cast<std::size_t>(r.raw.data() - data.data()) - r.offset_in_data;
+    headers.insert(headers.end(), data.begin() + static_cast<std::ptrdiff_t>(r.offset_in_data),
+                   data.begin() + static_cast<std::ptrdiff_t>(r.offset_in_data + h));
+    layout.emplace_back(h, r.raw.size());
+    if (layout.size() > 4096) return false;
+  }
+  if (layout.empty()) return false;
+  const std::uint16_t sig = crc16_en13757(headers);
+  add(std::move(headers), std::move(layout), sig);
+  return true;
 }
 
 std::vector<std::uint8_t> FormatCache::expand(std::uint16_t signature, std::span<const std::uint8_t> values) const {
@@ -873,9 +989,18 @@ Result<DriverFields> apply(std::span<const std::uint8_t> telegram, const ApplyOp
   out.manufacturer = d.manufacturer;
   out.version = d.version;
   out.medium = d.medium;
-  for (const auto& f : drv->fields) {
-    if (auto v = evaluate(f, d)) out.fields.push_back(std::move(*v));
-    else out.missing.push_back(f.name);
+  // Fields of the same name are alternatives (e.g. a full and a manufacturer-layout telegram of
+  // one meter): the first that gives a value is used.
+  for (std::size_t i = 0; i < drv->fields.size(); ++i) {
+    const auto& f = drv->fields[i];
+    const auto same = [&](const auto& x) { return x.name == f.name; };
+    if (std::any_of(out.fields.begin(), out.fields.end(), same)) continue;
+    if (auto v = evaluate(f, d)) {
+      out.fields.push_back(std::move(*v));
+    } else if (std::none_of(drv->fields.begin() + static_cast<std::ptrdiff_t>(i) + 1, drv->fields.end(), same) &&
+               std::find(out.missing.begin(), out.missing.end(), f.name) == out.missing.end()) {
+      out.missing.push_back(f.name);
+    }
   }
   return out;
 }
@@ -895,9 +1020,10 @@ std::string to_json(const DriverFields& r) {
   return s;
 }
 
-Result<std::string> describe(std::span<const std::uint8_t> telegram, std::span<const std::uint8_t> key) {
+Result<std::string> describe(std::span<const std::uint8_t> telegram, std::span<const std::uint8_t> key,
+                             FormatCache* formats) {
   Decoded d;
-  JOULE_RETURN_IF_ERROR(decode_telegram(telegram, key, d));
+  JOULE_RETURN_IF_ERROR(decode_telegram(telegram, key, d, formats));
   json j;
   j["manufacturer"] = d.manufacturer;
   j["version"] = d.version;
@@ -936,7 +1062,8 @@ Result<std::string> describe(std::span<const std::uint8_t> telegram, std::span<c
         break;
       case mbus::RecordKind::real: x["value"] = r.real; break;
       case mbus::RecordKind::date_time:
-        if (auto t = format_time(r.date_time, Format::datetime_s)) x["time"] = *t;
+        if (auto t = format_time(r, Format::datetime_s, false, true)) x["time"] = *t;
+        x["time_invalid"] = !r.date_time.valid;
         x["has_time"] = r.date_time.has_time;
         break;
       case mbus::RecordKind::text: x["text"] = std::string(r.text()); break;

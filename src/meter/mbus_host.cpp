@@ -8,6 +8,7 @@
 #include <string>
 
 #include "decode_internal.hpp"
+#include "joule/meter/drivers.hpp"
 #include "joule/meter/mbus.hpp"
 #include "joule/meter/modbus.hpp"
 #include "joule/meter/sunspec.hpp"
@@ -123,7 +124,7 @@ Result<void> decode_records(std::span<const std::uint8_t> data, bool msb, Scratc
     // Wireless only: one or two bytes after the last record that do not form a record are the
     // CRC of the last block some receivers leave in place (EN 13757-4 §12.5.2); ignored, as in
     // the driver layer. Wired frames have an exact length (EN 13757-2 L field): no tolerance.
-    if (wireless && !next && next.error().code == Errc::incomplete && rec.offset_in_data + 2 >= data.size()) break;
+    if (wireless && !next && rec.offset_in_data + 2 >= data.size()) break;
     JOULE_TRY(const bool more, std::move(next));
     if (!more) break;
     JOULE_RETURN_IF_ERROR(add_mbus_record(rec, i++, sc, t));
@@ -158,18 +159,34 @@ Result<void> decode_mbus_frame(std::span<const std::uint8_t> frame, std::span<st
 }
 
 Result<void> decode_wmbus_telegram(std::span<const std::uint8_t> frame, std::span<std::uint8_t> scratch,
-                                   std::span<const std::uint8_t> key, Telegram& t) {
+                                   std::span<const std::uint8_t> key, drivers::FormatCache* formats, Telegram& t) {
   // Decrypted data goes to the first part of scratch, text after it.
   const std::size_t work = frame.size() + 16;
   if (scratch.size() < work) return fail(Errc::internal, "wM-Bus scratch too small");
   JOULE_TRY(const wmbus::Telegram w, wmbus::decode(frame, key, scratch.first(work)));
-  if (w.compact)  // the record layout is in an earlier full frame: drivers::apply with a FormatCache
-    return fail(Errc::unsupported, "wM-Bus compact frame (CI 0x79) needs the full frame's format");
-  Scratch sc(scratch.subspan(work));
+  std::span<const std::uint8_t> data = w.application_data;
+  auto rest = scratch.subspan(work);
+  if (w.compact) {
+    // OMS 4 §7.2.4: the DIF/VIF of a compact frame are those of an earlier full frame with the
+    // same format signature; the values are rebuilt into full records in the scratch space.
+    if (formats == nullptr) return fail(Errc::unsupported, "wM-Bus compact frame (CI 0x79) needs a format cache");
+    const auto full = formats->expand(w.format_signature, w.application_data);
+    if (full.empty())
+      return fail(Errc::unsupported, "wM-Bus compact frame (CI 0x79): no full frame with its format signature seen yet");
+    if (full.size() + 256 > rest.size()) return fail(Errc::limit_exceeded, "wM-Bus compact frame expands beyond the scratch space");
+    std::copy(full.begin(), full.end(), rest.begin());
+    data = rest.first(full.size());
+    rest = rest.subspan(full.size());
+  }
+  if (w.manufacturer_ci)  // no EN 13757-3 records: the manufacturer's layout is read by a meter driver
+    return fail(Errc::unsupported, "wM-Bus manufacturer CI (0xA0-0xB7): its payload is read by a meter driver");
+  Scratch sc(rest);
   t.protocol = Protocol::wmbus;
   if (w.tpl.has_address) JOULE_RETURN_IF_ERROR(set_header(w.tpl, w.tpl.manufacturer, w.tpl.id, w.tpl.version, sc, t));
   else JOULE_RETURN_IF_ERROR(set_header(w.tpl, w.manufacturer, w.id, w.version, sc, t));
-  return decode_records(w.application_data, false, sc, t, true);
+  JOULE_RETURN_IF_ERROR(decode_records(data, false, sc, t, true));
+  if (formats != nullptr && !w.compact) (void)formats->learn(data);  // for later compact frames
+  return {};
 }
 
 // Length of the Modbus frame at the start of b: TCP when the MBAP header fits, else RTU
@@ -345,6 +362,8 @@ Result<void> decode_stream_mbus(std::span<const std::uint8_t> bytes, const Decod
 Result<void> decode_stream_wmbus(std::span<const std::uint8_t> bytes, const DecodeOptions& o, DecodeOutput& out) {
   // Telegrams back to back, each as long as its L field (or a wired 0x68 frame).
   std::size_t offset = 0;
+  drivers::FormatCache local;
+  drivers::FormatCache* formats = o.formats ? o.formats.get() : &local;
   while (offset < bytes.size()) {
     const auto rest = bytes.subspan(offset);
     std::size_t n = std::size_t{rest[0]} + 1;
@@ -356,9 +375,11 @@ Result<void> decode_stream_wmbus(std::span<const std::uint8_t> bytes, const Deco
     if (offset == 0 && n != rest.size() && (n > rest.size() || rest.size() - n < 12)) n = rest.size();
     n = std::min(n, rest.size());
     const auto frame = rest.first(n);
-    JOULE_RETURN_IF_ERROR(decode_one_frame(frame, offset, frame.size() + 16 + 1024, o, out,
-                                           [&o](auto f, auto scratch, Telegram& t) {
-                                             return decode_wmbus_telegram(f, scratch, o.key, t);
+    // Scratch: decryption copy, a compact frame rebuilt with its DIF/VIF (at most a few times
+    // the values), and text.
+    JOULE_RETURN_IF_ERROR(decode_one_frame(frame, offset, 8 * frame.size() + 16 + 1024, o, out,
+                                           [&o, formats](auto f, auto scratch, Telegram& t) {
+                                             return decode_wmbus_telegram(f, scratch, o.key, formats, t);
                                            }));
     offset += n;
   }

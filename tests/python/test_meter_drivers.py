@@ -79,7 +79,8 @@ def test_shared_telegrams_match(shared_dir) -> None:
         per_driver.setdefault(name, []).append(ok)
     full = sorted(n for n, oks in per_driver.items() if all(oks))
     print(f"drivers fully matched: {len(full)}: {' '.join(full)}")
-    assert len(full) >= 39  # omnipower needs the compact-frame cache (C++ FormatCache)
+    # 60 in the C++ test; apply_driver has no compact-frame cache across calls (2 drivers with CI 0x79 frames)
+    assert len(full) >= 58
 
 
 def test_cli_driver(cli, tmp_path) -> None:

@@ -135,3 +135,20 @@ def test_sunspec_register_image():
     common = {v["id"]: v["value"] for v in ts[0]["values"]}
     assert common["common.Mn"] == "SunSpecTest"
     assert len(ts) == 14
+
+
+def test_wmbus_compact_frame_after_its_full_frame(shared_dir):
+    """A compact frame (CI 0x79) is read with the layout of the full frame before it in the input."""
+    d = pathlib.Path(shared_dir) / "testdata/meter/wmbus"
+    if not d.exists():
+        pytest.skip("wM-Bus telegrams (GPL-3.0) are read from ../shared and are not present")
+    full = (d / "omnipower-01.hex").read_bytes()
+    compact = (d / "omnipower-02.hex").read_bytes()
+    with pytest.raises(joule.UnsupportedError):
+        joule.meter.decode(compact, "wmbus", hex=True)  # alone: its layout is unknown
+    ts = joule.meter.decode(full + b"\n" + compact, "wmbus", hex=True)
+    assert len(ts) == 2
+    assert len(ts[1]["values"]) == len(ts[0]["values"])
+    # wmbusmeters reports 7.94 kWh for the compact frame: the energy record, in Wh
+    wh = [v["value"] for v in ts[1]["values"] if v.get("unit") == "Wh" and v.get("storage", 0) == 0]
+    assert any(isinstance(x, (int, float)) and math.isclose(x, 7940.0) for x in wh)

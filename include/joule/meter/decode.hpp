@@ -24,6 +24,10 @@
 
 namespace joule::meter {
 
+namespace drivers {
+class FormatCache;  // joule/meter/drivers.hpp
+}  // namespace drivers
+
 /// Options of the host decode().
 struct DecodeOptions {
   Protocol protocol = Protocol::unknown;  ///< unknown = detect from the first bytes
@@ -32,6 +36,11 @@ struct DecodeOptions {
   bool hex_input = false;                 ///< input is hex text (whitespace, '_' and '|' ignored)
   bool keep_going = true;                 ///< skip frames that fail (recorded in `errors`) instead of failing
   bool verify_checksum = true;            ///< check CRC/BCC; false only to read frames known to carry a wrong one
+  /// wM-Bus record layouts by format signature (OMS 4 §7.2.4): each full frame decoded adds its
+  /// layout, and a compact frame (CI 0x79) is read with the layout of an earlier full frame of
+  /// the same signature. Null: decode() uses a fresh cache per call (full frame and compact
+  /// frames in one input); share one across calls to keep layouts between receptions.
+  std::shared_ptr<drivers::FormatCache> formats;
 };
 
 /// An owning decoded telegram (host). Readings' views point into `storage`.

@@ -95,6 +95,9 @@ class FormatCache {
   /// Remembers the layout of a full frame's records (DIF/VIF bytes and data sizes).
   void add(std::vector<std::uint8_t> headers, std::vector<std::pair<std::size_t, std::size_t>> layout,
            std::uint16_t signature);
+  /// Adds the layout of a full frame's application data (EN 13757-3 records); false when it
+  /// cannot be compacted (no records, variable-length data, manufacturer data, a record error).
+  bool learn(std::span<const std::uint8_t> application_data);
   /// The full application data for a compact frame's values, or empty when unknown.
   std::vector<std::uint8_t> expand(std::uint16_t signature, std::span<const std::uint8_t> values) const;
   std::size_t size() const noexcept { return formats_.size(); }
@@ -130,7 +133,10 @@ std::string to_json(const DriverFields& fields);
 /// Every record of a telegram with the selectors a driver uses (quantity, vif, vife,
 /// storage, tariff, subunit, function, value in the record's unit, raw bytes), plus the
 /// header and the manufacturer payload: the starting point for writing a driver.
+/// A compact frame (CI 0x79) is listed with the layout of its full frame when `formats`
+/// holds it; full frames seen are added to `formats`.
 /// Errors: those of wmbus::decode and the record reader.
-Result<std::string> describe(std::span<const std::uint8_t> telegram, std::span<const std::uint8_t> key = {});
+Result<std::string> describe(std::span<const std::uint8_t> telegram, std::span<const std::uint8_t> key = {},
+                             FormatCache* formats = nullptr);
 
 }  // namespace joule::meter::drivers

@@ -64,6 +64,7 @@ struct Telegram {
   bool was_plaintext = false;    ///< marked encrypted but sent/captured as plaintext (starts 2F2F)
   std::span<const std::uint8_t> application_data{};  ///< EN 13757-3 data records (compact: data values only)
   bool compact = false;          ///< CI 0x79 compact frame (OMS 4 §7.2.4): values without DIF/VIF
+  bool manufacturer_ci = false;  ///< CI 0xA0-0xB7 (EN 13757-7 Table 2): application_data is the manufacturer's own layout
   std::uint16_t format_signature = 0;  ///< compact: CRC-16/EN-13757 of the full frame's DIF/VIF bytes
   std::uint16_t full_frame_crc = 0;    ///< compact: CRC the meter sent for the full frame's data
 };

@@ -278,7 +278,13 @@ Result<Telegram> decode(std::span<const std::uint8_t> in, std::span<const std::u
       pos += 4;
       break;
     default:
-      return fail(Errc::unsupported, "wM-Bus CI field not handled (manufacturer or reserved)", Where::byte(pos - 1));
+      // EN 13757-7 Table 2: CI 0xA0-0xB7 are manufacturer specific; the rest of the telegram is
+      // the manufacturer's layout (no TPL, no EN 13757-3 records), returned as it is.
+      if (t.ci >= 0xA0 && t.ci <= 0xB7) {
+        t.manufacturer_ci = true;
+        break;
+      }
+      return fail(Errc::unsupported, "wM-Bus CI field not handled (reserved)", Where::byte(pos - 1));
   }
   t.tpl.signature = cfg;
   if (has_cfg) {
