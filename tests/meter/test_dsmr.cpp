@@ -203,6 +203,10 @@ TEST_CASE("the fast and the general data-line paths give the same readings") {
       "1-0:1.8.1(!",
       "1-0:1.8.1!",
       "1-0:1.8.1(1*kWh)\r\n\x02(2)\r\n!",
+      // A continuation line after a skipped non-object line still continues the last object.
+      "0-1:96.1.0(000000000000)\r\n0-\xC4" "1:24.3.0(1)(2)\r\n(00000.000)\r\n!",
+      "1-0:1.8.1(1*kWh)(2)\r\nEasyMeter trailer\r\n(3)(4)\r\n!",
+      "1-0:1.8.1(1*kWh)1-0:1.8.2(2*kWh)(3)4-0:1.8.1(1)(2)(3)\r\n!",
       "1-0:1.8.1(1*kWh)\r\n\t(2)\r\n!",
       "1-0:1.8.1(12345678901234567.8*kWh)(1703100930)\r\n1-0:1.8.1(1*GJ)\r\n1-0:1.8.1(1*kvarh)\r\n1-0:1.8.1(1*MWh)\r\n!",
   };

@@ -286,8 +286,9 @@ void interpret(Reading& r, const Groups& g) noexcept {
 #if JOULE_METER_FAST_TEXT
 // ------------------------------------------------------------------ fast path
 
-// The object at the start of a line in its common shape: an id "A-B:C.D.E[*F]" that
-// fast_obis takes, "(", one value, ")", a line end, and no continuation line after it.
+// The object in its common shape: an id "A-B:C.D.E[*F]" that fast_obis takes and one or
+// two groups. A continuation line may still follow; decode_lines then undoes the reading
+// and interprets it with all its groups, as the general path does.
 // Parsed in one pass over the bytes, relying on the "!" after the body as the sentinel
 // (no byte of the body is "!", and every scan below stops on it). Decides nothing the
 // general path would decide differently: anything else returns false before a write.
@@ -395,10 +396,7 @@ inline bool obis_group(const char*& p, unsigned& out) noexcept {
     ++p;
   }
   f.end = p;
-  // Then the line end; the next line must not continue this object with "(".
-  if (*p != '\r' && *p != '\n' && *p != '!') return false;
-  while (*p == '\r' || *p == '\n' || is_space(*p) || *p == 0x02) ++p;
-  return *p != '(';
+  return *p != '(';  // a third group: the general path
 }
 
 // The reading of a fast object: what interpret() gives for its groups.
@@ -614,8 +612,9 @@ Result<void> decode_lines(std::string_view body, std::size_t body_offset, Telegr
   Groups group_store[2];
   int cur = 0;
   Groups* prev_groups_ptr = &group_store[1];
+  bool prev_done = false;  // prev was decoded on the fast path (interpreted already)
   auto finish = [&]() noexcept -> Result<void> {
-    if (prev == nullptr) return {};
+    if (prev == nullptr || prev_done) return {};
     interpret(*prev, *prev_groups_ptr);
     if (is_load_profile(*prev)) return expand_load_profile(*prev, out);
     return {};
@@ -636,6 +635,17 @@ Result<void> decode_lines(std::string_view body, std::size_t body_offset, Telegr
     if (c == '(' && line_start && prev != nullptr) {
       // Continuation line: more groups of the previous object.
       any_amp = true;  // rare: let the multi-value pass below look at this object
+      if (prev_done) {
+        // A fast-path object with a continuation line: back to a blank reading with its
+        // id and groups, interpreted by finish() like any other.
+        const std::string_view name = prev->name, raw = prev->raw;
+        const ObisCode obis = prev->obis;
+        *prev = kBlankReading;
+        prev->name = name;
+        prev->obis = obis;
+        prev->raw = raw;
+        prev_done = false;
+      }
       const char* raw_begin = prev->raw.data();
       while (i < n && body[i] == '(') {
         const std::size_t close = body.find(')', i + 1);
@@ -652,13 +662,21 @@ Result<void> decode_lines(std::string_view body, std::size_t body_offset, Telegr
       FastObject f;
       if (fast_object(body.data() + i, f)) {
         JOULE_RETURN_IF_ERROR(finish());
-        prev = nullptr;  // complete: no continuation line follows
         JOULE_RETURN_IF_ERROR(out.readings.push_back(kBlankReading));
         Reading& r = out.readings.back();
         r.name = std::string_view(body.data() + i, static_cast<std::size_t>(f.open - (body.data() + i)));
         r.obis = f.obis;
         r.raw = std::string_view(f.open, static_cast<std::size_t>(f.end - f.open));
         set_fast_value(r, f);
+        Groups& groups = group_store[cur];
+        groups.n = 0;
+        groups.add(std::string_view(f.open + 1, static_cast<std::size_t>(f.close - f.open - 1)));
+        if (f.second != nullptr)
+          groups.add(std::string_view(f.second + 1, static_cast<std::size_t>(f.end - f.second - 2)));
+        prev = &r;
+        prev_groups_ptr = &groups;
+        prev_done = true;
+        cur ^= 1;
         i = static_cast<std::size_t>(f.end - body.data());
         line_start = false;
         continue;
@@ -714,6 +732,7 @@ Result<void> decode_lines(std::string_view body, std::size_t body_offset, Telegr
     }
     r.raw = sub(body, j, k - j);
     prev = &r;
+    prev_done = false;
     prev_groups_ptr = &group_store[cur];
     cur ^= 1;
     i = k;
