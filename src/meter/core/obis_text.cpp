@@ -614,7 +614,7 @@ Result<void> decode_lines(std::string_view body, std::size_t body_offset, Telegr
   Groups* prev_groups_ptr = &group_store[1];
   bool prev_done = false;  // prev was decoded on the fast path (interpreted already)
   auto finish = [&]() noexcept -> Result<void> {
-    if (prev == nullptr || prev_done) return {};
+    if (prev == nullptr || (kFast && prev_done)) return {};
     interpret(*prev, *prev_groups_ptr);
     if (is_load_profile(*prev)) return expand_load_profile(*prev, out);
     return {};
@@ -635,7 +635,7 @@ Result<void> decode_lines(std::string_view body, std::size_t body_offset, Telegr
     if (c == '(' && line_start && prev != nullptr) {
       // Continuation line: more groups of the previous object.
       any_amp = true;  // rare: let the multi-value pass below look at this object
-      if (prev_done) {
+      if (kFast && prev_done) {
         // A fast-path object with a continuation line: back to a blank reading with its
         // id and groups, interpreted by finish() like any other.
         const std::string_view name = prev->name, raw = prev->raw;
@@ -789,8 +789,10 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
   return decode_lines<JOULE_METER_FAST_TEXT != 0>(body, body_offset, out);
 }
 
+#if JOULE_METER_FAST_TEXT
 Result<void> decode_data_lines_general(std::string_view body, std::size_t body_offset, Telegram& out) noexcept {
   return decode_lines<false>(body, body_offset, out);
 }
+#endif
 
 }  // namespace joule::meter::detail

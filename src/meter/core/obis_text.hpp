@@ -48,7 +48,13 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
 
 /// decode_data_lines without the fast path (what firmware builds run): for tests and
 /// fuzzers that check both give the same readings. Same contract.
+#if JOULE_METER_FAST_TEXT
 Result<void> decode_data_lines_general(std::string_view body, std::size_t body_offset, Telegram& out) noexcept;
+#else
+inline Result<void> decode_data_lines_general(std::string_view body, std::size_t body_offset, Telegram& out) noexcept {
+  return decode_data_lines(body, body_offset, out);
+}
+#endif
 
 /// string_view::substr without its out_of_range throw (which links the heap into firmware
 /// images): positions past the end clamp to an empty view.
