@@ -1,16 +1,19 @@
 // Fuzzes the DSMR P1 decoder. Mode (first byte, bit 0): 1 = fix up the CRC after "!" so the
 // fuzzer gets past it (then the CRC must verify); 0 = bytes as given. Readings must point into
-// the input and be bounded by the caller's vector.
+// the input and be bounded by the caller's vector. The data lines up to the first "!" must
+// decode the same on the host's fast path and on the general path firmware builds run.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "joule/core/crc.hpp"
 #include "joule/meter/dsmr.hpp"
+#include "../meter/text_paths.hpp"
 
 using namespace joule;
 using namespace joule::meter;
@@ -34,6 +37,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::memcpy(t.data() + b + 1, hex, 4);
       }
     }
+  }
+  {
+    const std::string_view text(reinterpret_cast<const char*>(t.data()), t.size());
+    if (text.find('!') != std::string_view::npos && testing::text_paths_differ(text) != nullptr) std::abort();
   }
   static FixedVector<Reading, 64> readings;
   readings.clear();

@@ -2,7 +2,8 @@
 //   even: the data is a whole transport frame (CRC as given: mostly rejected);
 //   odd:  the data is the payload, wrapped into a transport frame with a valid
 //         CRC so the fuzzer reaches the TLV decoder.
-// Decoding must never crash, hang or read out of bounds, whatever it returns.
+// Decoding must never crash, hang or read out of bounds, whatever it returns. The bare
+// messages must decode the same with and without the list-entry fast path of host builds.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include "joule/core/crc.hpp"
 #include "joule/core/fixed_vector.hpp"
 #include "joule/meter/sml.hpp"
+#include "../meter/text_paths.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0 || size > 4000) return 0;
@@ -44,6 +46,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   joule::FixedVector<joule::meter::Reading, 32> rs2;
   joule::meter::Telegram t2{rs2};
-  (void)joule::meter::sml::decode_messages(std::span<const std::uint8_t>(data + 1, size - 1), t2);
+  const auto a = joule::meter::sml::decode_messages(std::span<const std::uint8_t>(data + 1, size - 1), t2);
+  joule::FixedVector<joule::meter::Reading, 32> rs3;
+  joule::meter::Telegram t3{rs3};
+  const auto b = joule::meter::sml::detail::decode_messages_general(std::span<const std::uint8_t>(data + 1, size - 1), t3);
+  if (a.has_value() != b.has_value() || rs2.size() != rs3.size()) std::abort();
+  if (!a && (a.error().code != b.error().code || a.error().where.position != b.error().where.position)) std::abort();
+  for (std::size_t i = 0; i < rs2.size(); ++i)
+    if (!joule::meter::testing::same_reading(rs2[i], rs3[i])) std::abort();
+  if (t2.has_timestamp != t3.has_timestamp || t2.identifier != t3.identifier) std::abort();
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "alloc_counter.hpp"
+#include "text_paths.hpp"
 #include "joule/core/aes.hpp"
 #include "joule/meter/decode.hpp"
 #include "joule/meter/dsmr.hpp"
@@ -159,6 +160,64 @@ TEST_CASE("every DSMR test frame decodes to its expected values") { check_folder
 TEST_CASE("every DSMR test frame decodes with protocol auto-detection") { check_folder("dsmr", true); }
 TEST_CASE("every IEC 62056-21 test frame decodes to its expected values") { check_folder("iec62056-21", false); }
 TEST_CASE("every IEC 62056-21 test frame decodes with protocol auto-detection") { check_folder("iec62056-21", true); }
+
+TEST_CASE("the fast and the general data-line paths give the same readings") {
+  // Host builds decode the common object shape on a fused fast path; firmware builds (-Os)
+  // run only the general path. Every test frame, and lines at the edges of the fast path.
+  int frames = 0;
+  for (const char* folder : {"dsmr", "iec62056-21"})
+    for (const auto& e : fs::directory_iterator(fs::path(JOULE_TEST_DATA_DIR) / "meter" / folder)) {
+      if (e.path().extension() != ".txt") continue;
+      const auto bytes = read_file(e.path());
+      const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      if (text.find('!') == std::string_view::npos) continue;
+      INFO(e.path().filename().string());
+      const char* diff = testing::text_paths_differ(text);
+      CHECK_MESSAGE(diff == nullptr, (diff ? diff : ""));
+      ++frames;
+    }
+  CHECK(frames >= 15);
+  const char* lines[] = {
+      "1-0:1.8.1(000047.719*kWh)\r\n!",
+      "1-0:1.8.1(123456789012345678*kWh)\r\n!",     // 18 significant digits: fast
+      "1-0:1.8.1(1234567890123456789*kWh)\r\n!",    // 19: general (Decimal::parse)
+      "1-0:1.8.1(0000000000000000000001.5*kWh)\r\n!",  // leading zeros are not significant
+      "1-0:1.8.1(0.000000000000000000000000000000000000000001*kWh)\r\n!",  // 42 decimals
+      "1-0:1.8.1(.5*kWh)\r\n1-0:1.8.2(5.*kWh)\r\n1-0:1.8.3(.*kWh)\r\n1-0:1.8.4(1.2.3*kWh)\r\n!",
+      "1-0:1.8.1( 12.5*kWh)\r\n1-0:1.8.2(12.5* kWh)\r\n1-0:1.8.3(12.5*kWh )\r\n1-0:1.8.4(12.5*)\r\n!",
+      "1-0:1.8.1(-12.5*kWh)\r\n1-0:1.8.2(+12.5*kWh)\r\n1-0:1.8.3(12,5*kWh)\r\n!",
+      "1-0:1.8.1(12.5*k*Wh)\r\n1-0:1.8.2(abc*kWh)\r\n1-0:1.8.3(0001)\r\n1-0:1.8.4()\r\n1-0:1.8.5(  )\r\n!",
+      "0-0:1.0.0(230724150730S)\r\n0-0:1.0.0(230724150730X)\r\n0-0:1.0.0( 230724150730W )\r\n!",
+      "0-1:24.2.1(200426223001S)(00246.138*m3)\r\n1-0:1.6.0(02.468*kW)(1703100930)\r\n!",
+      "0-1:24.2.1(200426223001S)(00246.138*m3)(x)\r\n!",  // three groups: general
+      "0-1:24.3.0(161107190000)(00)(60)(1)(0-1:24.2.1)(m3)\r\n(00000.000)\r\n!",
+      "1-0:1.8.1(1.5*kWh)\r\n(2.5*kWh)\r\n1-0:1.8.2(1.5*kWh)\r\n  (3)\r\n!",  // continuation lines
+      "9.4(088*C&082*C)\r\n1-0:9.4.0(088*C&082*C)\r\n1-0:9.4.1(1&2)\r\n!",
+      "1-0:99.97.0(1)(0-0:96.7.19)(190326095015W)(0000002 *s)\r\n0-0:98.1.0(0)\r\n1-0:99.97.0(0)\r\n!",
+      "1-0:1.8.1*255(1*kWh)\r\n1-0:1.8.1*(1*kWh)\r\n1-0:1.8.1*0255(1*kWh)\r\n1-0:1.8.1*256(1*kWh)\r\n!",
+      "1-0:1.8.01234(1*kWh)\r\n1-0:1.8.256(1*kWh)\r\n1-0:1.8.0 (1*kWh)\r\n 1-0:1.8.0(1*kWh)\r\n!",
+      "1-0:1.8.1(1*kWh)1-0:1.8.2(2*kWh)\r\n1-0:1.8.1(1*kWh) \r\n1-0:1.8.1(1*kWh\r\n)\r\n!",
+      "1-0:1.8.1(1*kWh)",  // no line end before the "!" below
+      "1-0:1.8.1(1*kWh)!",
+      "1-0:1.8.1(1*kWh!",
+      "1-0:1.8.1(!",
+      "1-0:1.8.1!",
+      "1-0:1.8.1(1*kWh)\r\n\x02(2)\r\n!",
+      // A continuation line after a skipped non-object line still continues the last object.
+      "0-1:96.1.0(000000000000)\r\n0-\xC4" "1:24.3.0(1)(2)\r\n(00000.000)\r\n!",
+      "1-0:1.8.1(1*kWh)(2)\r\nEasyMeter trailer\r\n(3)(4)\r\n!",
+      "1-0:1.8.1(1*kWh)1-0:1.8.2(2*kWh)(3)4-0:1.8.1(1)(2)(3)\r\n!",
+      "1-0:1.8.1(1*kWh)\r\n\t(2)\r\n!",
+      "1-0:1.8.1(12345678901234567.8*kWh)(1703100930)\r\n1-0:1.8.1(1*GJ)\r\n1-0:1.8.1(1*kvarh)\r\n1-0:1.8.1(1*MWh)\r\n!",
+  };
+  for (const char* l : lines) {
+    INFO(l);
+    std::string s(l);
+    if (s.find('!') == std::string::npos) s += "!";
+    const char* diff = testing::text_paths_differ(s);
+    CHECK_MESSAGE(diff == nullptr, (diff ? diff : ""));
+  }
+}
 
 TEST_CASE("chunked feeding at every split point gives the same telegram, without allocating") {
   for (const char* folder : {"dsmr", "iec62056-21"}) {

@@ -12,6 +12,7 @@
 #include "joule/core/crc.hpp"
 #include "joule/core/fixed_vector.hpp"
 #include "joule/meter/sml.hpp"
+#include "text_paths.hpp"
 
 namespace fs = std::filesystem;
 using namespace joule::meter;
@@ -270,6 +271,76 @@ TEST_CASE("sml: escaped 1B1B1B1B in the payload, negative and 64-bit values, loc
   joule::FixedVector<Reading, 8> rs;
   Telegram t{rs};
   CHECK(sml::decode(frames[0], t).error().code == joule::Errc::buffer_too_small);
+}
+
+namespace {
+// decode_messages (host: list-entry fast path) and the general path give the same telegram.
+void check_paths_agree(std::span<const std::uint8_t> messages) {
+  joule::FixedVector<Reading, 64> a_rs, b_rs;
+  Telegram a{a_rs}, b{b_rs};
+  std::uint8_t sa[256], sb[256];
+  const auto ra = sml::decode_messages(messages, a, sa);
+  const auto rb = sml::detail::decode_messages_general(messages, b, sb);
+  REQUIRE(ra.has_value() == rb.has_value());
+  if (!ra) {
+    CHECK(ra.error().code == rb.error().code);
+    CHECK(ra.error().where.position == rb.error().where.position);
+  }
+  REQUIRE(a_rs.size() == b_rs.size());
+  for (std::size_t i = 0; i < a_rs.size(); ++i) CHECK(testing::same_reading(a_rs[i], b_rs[i]));
+  CHECK(a.identifier == b.identifier);
+  CHECK(a.has_timestamp == b.has_timestamp);
+  CHECK(testing::same_time(a.timestamp, b.timestamp));
+}
+}  // namespace
+
+TEST_CASE("sml: the list-entry fast path and the general path give the same readings") {
+  std::size_t frames = 0;
+  for (const char* name : {"smartmeter-obis-ttyusb0-2.bin", "smartmeter-obis-ttyusb0-3.bin"}) {
+    const auto bin = tu::read_bytes(kData / "streams" / name);
+    for (const auto& f : split_all(bin, bin.size())) {
+      auto payload = sml::check_frame(f);
+      REQUIRE(payload.has_value());
+      check_paths_agree(*payload);
+      ++frames;
+    }
+  }
+  CHECK(frames >= 500);
+  // Entries at the edges of the fast path, each in a GetList.Res, followed by 40 bytes of
+  // close message so the fast path is tried, and once with nothing after it.
+  const std::vector<std::vector<std::uint8_t>> entries = {
+      {0x77, 0x07, 1, 0, 1, 8, 0, 0xFF, 0x65, 0, 0, 1, 0x82, 0x01, 0x62, 0x1E, 0x52, 0xFF, 0x59, 0, 0, 0, 0, 0, 0, 0x12, 0x34, 0x01},
+      {0x77, 0x07, 1, 0, 1, 8, 0, 0xFF, 0x01, 0x01, 0x01, 0x01, 0x65, 0xFF, 0xFF, 0xFF, 0xFF, 0x01},   // no unit/scaler
+      {0x77, 0x07, 1, 0, 1, 8, 0, 0xFF, 0x01, 0x01, 0x62, 0x1B, 0x52, 0x03, 0x01, 0x01},             // value absent
+      {0x77, 0x07, 1, 0, 96, 1, 0, 0xFF, 0x01, 0x01, 0x01, 0x01, 0x05, 'a', 'b', 'c', 'd', 0x01},     // octets
+      {0x77, 0x07, 1, 0, 1, 8, 0, 0xFF, 0x01, 0x01, 0x62, 0x1E, 0x52, 0x29, 0x52, 0x05, 0x01},       // scaler 41
+      {0x77, 0x07, 1, 0, 1, 8, 0, 0xFF, 0x01, 0x01, 0x62, 0x1E, 0x52, 0xD7, 0x52, 0x05, 0x01},       // scaler -41
+      {0x77, 0x07, 1, 0, 1, 8, 0, 0xFF, 0x01, 0x01, 0x62, 0x1E, 0x52, 0x00,
+       0x69, 0x80, 0, 0, 0, 0, 0, 0, 1, 0x01},                                                       // u64 > int64
+      {0x77, 0x07, 1, 0, 1, 8, 0, 0xFF, 0x01, 0x01, 0x62, 0x1E, 0x52, 0x00, 0x42, 0x01, 0x01},       // boolean
+      {0x77, 0x07, 1, 0, 1, 8, 0, 0xFF, 0x01, 0x72, 0x62, 0x01, 0x65, 0, 0, 0, 1, 0x62, 0x1E, 0x52, 0x00, 0x52, 0x05, 0x01},
+      {0x77, 0x07, 1, 0, 1, 8, 0, 0xFF, 0x01, 0x01, 0x63, 0x00, 0x1E, 0x52, 0x00, 0x52, 0x05, 0x01}, // 2-byte unit
+      {0x77, 0x07, 1, 0, 1, 8, 0, 0xFF, 0x61, 0x01, 0x62, 0x1E, 0x52, 0x00, 0x52, 0x05, 0x01},       // 0-byte status
+      {0x77, 0x07, 1, 0, 1, 8, 0, 0xFF, 0x01, 0x01, 0x62, 0x1E, 0x52, 0x00, 0x52, 0x05, 0x03, 1, 2}, // signature
+      {0x77, 0x06, 1, 0, 1, 8, 0, 0x01, 0x01, 0x62, 0x1E, 0x52, 0x00, 0x52, 0x05, 0x01},             // 5-byte name
+      {0x76, 0x07, 1, 0, 1, 8, 0, 0xFF, 0x01, 0x01, 0x62, 0x1E, 0x52, 0x00, 0x52, 0x05},             // 6 elements
+  };
+  const std::vector<std::uint8_t> close = {0x76, 0x05, 1, 2, 3, 4, 0x62, 0x00, 0x62, 0x00, 0x72, 0x63, 0x02, 0x01,
+                                           0x71, 0x01, 0x63, 0x12, 0x34, 0x00, 0x76, 0x05, 1, 2, 3, 4, 0x62, 0x00,
+                                           0x62, 0x00, 0x72, 0x63, 0x02, 0x01, 0x71, 0x01, 0x63, 0x12, 0x34, 0x00};
+  for (const auto& e : entries)
+    for (bool tail : {true, false}) {
+      std::vector<std::uint8_t> m = {0x76, 0x01, 0x62, 0x00, 0x62, 0x00, 0x72, 0x63, 0x07, 0x01,
+                                     0x77, 0x01, 0x03, 0xAB, 0xCD, 0x01, 0x01, 0x72};  // valList of 2
+      m.insert(m.end(), e.begin(), e.end());
+      m.insert(m.end(), e.begin(), e.end());
+      for (std::uint8_t b : {0x01, 0x01, 0x63, 0x12, 0x34, 0x00}) m.push_back(b);
+      if (tail) m.insert(m.end(), close.begin(), close.end());
+      for (std::size_t cut : {m.size(), m.size() - 7, m.size() / 2}) {
+        INFO("entry starting " << int(e[0]) << " " << int(e[1]) << " tail " << tail << " cut " << cut);
+        check_paths_agree(std::span<const std::uint8_t>(m).first(cut));
+      }
+    }
 }
 
 TEST_CASE("sml: malformed TLV never crashes and reports a byte offset") {

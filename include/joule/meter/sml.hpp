@@ -101,4 +101,11 @@ Result<void> decode_verified(std::span<const std::uint8_t> frame, Telegram& out,
 Result<void> decode_messages(std::span<const std::uint8_t> messages, Telegram& out,
                              std::span<std::uint8_t> scratch = {}) noexcept;
 
+namespace detail {
+/// decode_messages without the list-entry fast path of host builds (what -Os firmware builds
+/// run): for tests and fuzzers that check both give the same telegram.
+Result<void> decode_messages_general(std::span<const std::uint8_t> messages, Telegram& out,
+                                     std::span<std::uint8_t> scratch = {}) noexcept;
+}  // namespace detail
+
 }  // namespace joule::meter::sml

@@ -37,14 +37,18 @@ std::string_view trim(std::string_view s) noexcept {
 constexpr Reading kBlankReading{};
 
 // Byte classes for the line scans, one table test per byte: bit 0 ends an object id ("(",
-// CR, LF, a non-printable byte), bit 1 ends a group's scan (")", CR, LF, "&").
+// CR, LF, a non-printable byte), bit 1 ends a group's scan (")", CR, LF, "&", and the "!"
+// after the body, which the fast path uses as its sentinel), bit 2 marks "*" (the fast path
+// notes whether a unit-less value holds one).
 constexpr std::uint8_t kIdStop = 1;
 constexpr std::uint8_t kGroupStop = 2;
+constexpr std::uint8_t kStar = 4;
 constexpr auto kClass = [] {
   std::array<std::uint8_t, 256> t{};
   for (int c = 0; c < 256; ++c) {
     if (c < 0x20 || c >= 0x7F || c == '(') t[c] |= kIdStop;
-    if (c == ')' || c == '\r' || c == '\n' || c == '&') t[c] |= kGroupStop;
+    if (c == ')' || c == '\r' || c == '\n' || c == '&' || c == '!') t[c] |= kGroupStop;
+    if (c == '*') t[c] |= kStar;
   }
   return t;
 }();
@@ -279,6 +283,158 @@ void interpret(Reading& r, const Groups& g) noexcept {
   set_value(r, g.at(0));
 }
 
+#if JOULE_METER_FAST_TEXT
+// ------------------------------------------------------------------ fast path
+
+// The object in its common shape: an id "A-B:C.D.E[*F]" that fast_obis takes and one or
+// two groups. A continuation line may still follow; decode_lines then undoes the reading
+// and interprets it with all its groups, as the general path does.
+// Parsed in one pass over the bytes, relying on the "!" after the body as the sentinel
+// (no byte of the body is "!", and every scan below stops on it). Decides nothing the
+// general path would decide differently: anything else returns false before a write.
+struct FastObject {
+  ObisCode obis;
+  const char* open;    // "("
+  const char* close;   // ")"
+  const char* star;    // the "*" before the unit of a fast number; else the first "*" or nullptr
+  const char* second;  // "(" of a second group (M-Bus value with capture time, maximum demand), or nullptr
+  const char* end;     // after the last ")"
+  bool number;         // the first group is "digits[.digits]*unit" as fast_number takes it
+  std::uint64_t mantissa;
+  int frac;
+};
+
+inline unsigned digit_of(const char* p) noexcept {
+  return static_cast<unsigned>(static_cast<unsigned char>(*p)) - static_cast<unsigned>('0');
+}
+
+// 1..4 digits, value <= 255 (fast_obis's group).
+inline bool obis_group(const char*& p, unsigned& out) noexcept {
+  unsigned d = digit_of(p);
+  if (d > 9) return false;
+  unsigned v = d;
+  ++p;
+  for (int k = 1; k < 4; ++k) {
+    d = digit_of(p);
+    if (d > 9) break;
+    v = v * 10 + d;
+    ++p;
+  }
+  out = v;
+  return v <= 255;
+}
+
+// Not inlined: inside the line loop its locals lived on the stack.
+[[gnu::noinline]] bool fast_object(const char* p, FastObject& f) noexcept {
+  unsigned a = 0, b = 0, c = 0, d = 0, e = 0, x = 255;
+  if (!obis_group(p, a) || *p != '-' || !obis_group(++p, b) || *p != ':' || !obis_group(++p, c) || *p != '.' ||
+      !obis_group(++p, d) || *p != '.' || !obis_group(++p, e))
+    return false;
+  if (*p == '*') {
+    ++p;
+    if (*p != '(' && !obis_group(p, x)) return false;
+  }
+  if (*p != '(') return false;
+  // Objects the general path interprets otherwise: the profile buffers (is_profile).
+  if ((c == 99 && d == 97) || (a == 0 && c == 98 && d == 1)) return false;
+  f.obis = ObisCode(static_cast<std::uint8_t>(a), static_cast<std::uint8_t>(b), static_cast<std::uint8_t>(c),
+                    static_cast<std::uint8_t>(d), static_cast<std::uint8_t>(e), static_cast<std::uint8_t>(x));
+  f.open = p++;
+  // The value in fast_number's grammar: integer digits, then "." and fraction digits; the
+  // leading zeros are not significant (at most 18 significant digits fit). A mantissa that
+  // overflows has more than 18 and is not taken.
+  const char* const value = p;
+  std::uint64_t m = 0;
+  int significant = 0;
+  unsigned dg = 0;
+  while (*p == '0') ++p;
+  while ((dg = digit_of(p)) <= 9) {
+    m = m * 10 + dg;
+    ++significant;
+    ++p;
+  }
+  int digits = static_cast<int>(p - value);
+  int frac = 0;
+  if (*p == '.') {
+    const char* const fraction = ++p;
+    if (m == 0)
+      while (*p == '0') ++p;
+    while ((dg = digit_of(p)) <= 9) {
+      m = m * 10 + dg;
+      ++significant;
+      ++p;
+    }
+    frac = static_cast<int>(p - fraction);
+    digits += frac;
+  }
+  f.star = nullptr;
+  f.number = false;
+  if (digits > 0 && significant <= 18 && *p == '*' && frac <= Decimal::kMaxExponent) {
+    f.star = p++;
+    const char* const unit = p;
+    while ((kClass[static_cast<unsigned char>(*p)] & kGroupStop) == 0) ++p;
+    f.number = p != unit && !is_space(*unit) && !is_space(p[-1]);
+    f.mantissa = m;
+    f.frac = frac;
+  } else {
+    // Anything else up to ")", noting the first "*" (then set_value decides, as the general path does).
+    while (true) {
+      const std::uint8_t k = kClass[static_cast<unsigned char>(*p)];
+      if ((k & kGroupStop) != 0) break;
+      if ((k & kStar) != 0 && f.star == nullptr) f.star = p;
+      ++p;
+    }
+  }
+  if (*p != ')') return false;  // "&", a line break or the end: the general path
+  f.close = p++;
+  f.second = nullptr;
+  if (*p == '(') {
+    // A second group; a third one is left to the general path (profile logs, DSMR 3 gas).
+    f.second = p++;
+    while ((kClass[static_cast<unsigned char>(*p)] & kGroupStop) == 0) ++p;
+    if (*p != ')') return false;
+    ++p;
+  }
+  f.end = p;
+  return *p != '(';  // a third group: the general path
+}
+
+// The reading of a fast object: what interpret() gives for its groups.
+void set_fast_value(Reading& r, const FastObject& f) noexcept {
+  const std::string_view v(f.open + 1, static_cast<std::size_t>(f.close - f.open - 1));
+  if (f.second != nullptr) {
+    Groups g;
+    g.add(v);
+    g.add(std::string_view(f.second + 1, static_cast<std::size_t>(f.end - f.second - 2)));
+    interpret(r, g);
+    return;
+  }
+  if (f.number) {
+    r.kind = ValueKind::number;
+    r.number = Decimal(static_cast<std::int64_t>(f.mantissa), -f.frac);
+    r.unit_text = std::string_view(f.star + 1, static_cast<std::size_t>(f.close - f.star - 1));
+    set_unit(r);
+    return;
+  }
+  if (f.star != nullptr) {
+    set_value(r, v);
+    return;
+  }
+  // No "*": set_value's text/time branch.
+  const std::string_view t = trim(v);
+  if (t.size() == 13 && is_dsmr_time(t)) {
+    Timestamp ts;
+    if (parse_text_time(t, ts)) {
+      r.kind = ValueKind::time;
+      r.time = ts;
+      return;
+    }
+  }
+  r.kind = t.empty() ? ValueKind::none : ValueKind::text;
+  r.text = t;
+}
+#endif  // JOULE_METER_FAST_TEXT
+
 // ------------------------------------------------------------------ load profiles
 
 // "P.01" / "P.02" (IEC 62056-21 load profile, read with R5/R6 "P.01(from;to)"; the
@@ -447,15 +603,18 @@ bool parse_text_time(std::string_view s, Timestamp& out) noexcept {
   return true;
 }
 
-Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, Telegram& out) noexcept {
+namespace {
+template <bool kFast>
+Result<void> decode_lines(std::string_view body, std::size_t body_offset, Telegram& out) noexcept {
   const std::size_t n = body.size();
   std::size_t i = 0;
   Reading* prev = nullptr;  // the object a "(" line continues
   Groups group_store[2];
   int cur = 0;
   Groups* prev_groups_ptr = &group_store[1];
+  bool prev_done = false;  // prev was decoded on the fast path (interpreted already)
   auto finish = [&]() noexcept -> Result<void> {
-    if (prev == nullptr) return {};
+    if (prev == nullptr || (kFast && prev_done)) return {};
     interpret(*prev, *prev_groups_ptr);
     if (is_load_profile(*prev)) return expand_load_profile(*prev, out);
     return {};
@@ -476,6 +635,17 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
     if (c == '(' && line_start && prev != nullptr) {
       // Continuation line: more groups of the previous object.
       any_amp = true;  // rare: let the multi-value pass below look at this object
+      if (kFast && prev_done) {
+        // A fast-path object with a continuation line: back to a blank reading with its
+        // id and groups, interpreted by finish() like any other.
+        const std::string_view name = prev->name, raw = prev->raw;
+        const ObisCode obis = prev->obis;
+        *prev = kBlankReading;
+        prev->name = name;
+        prev->obis = obis;
+        prev->raw = raw;
+        prev_done = false;
+      }
       const char* raw_begin = prev->raw.data();
       while (i < n && body[i] == '(') {
         const std::size_t close = body.find(')', i + 1);
@@ -487,10 +657,36 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
       line_start = false;
       continue;
     }
+#if JOULE_METER_FAST_TEXT
+    if constexpr (kFast) {
+      FastObject f;
+      if (fast_object(body.data() + i, f)) {
+        JOULE_RETURN_IF_ERROR(finish());
+        JOULE_RETURN_IF_ERROR(out.readings.push_back(kBlankReading));
+        Reading& r = out.readings.back();
+        r.name = std::string_view(body.data() + i, static_cast<std::size_t>(f.open - (body.data() + i)));
+        r.obis = f.obis;
+        r.raw = std::string_view(f.open, static_cast<std::size_t>(f.end - f.open));
+        set_fast_value(r, f);
+        Groups& groups = group_store[cur];
+        groups.n = 0;
+        groups.add(std::string_view(f.open + 1, static_cast<std::size_t>(f.close - f.open - 1)));
+        if (f.second != nullptr)
+          groups.add(std::string_view(f.second + 1, static_cast<std::size_t>(f.end - f.second - 2)));
+        prev = &r;
+        prev_groups_ptr = &groups;
+        prev_done = true;
+        cur ^= 1;
+        i = static_cast<std::size_t>(f.end - body.data());
+        line_start = false;
+        continue;
+      }
+    }
+#endif
     // An object id runs up to "(" on this line; ids must be printable.
     // One table test per byte; the stop byte then says which case it is.
     std::size_t j = i;
-    while (j < n && kClass[static_cast<unsigned char>(body[j])] == 0) ++j;
+    while (j < n && (kClass[static_cast<unsigned char>(body[j])] & (kIdStop | kGroupStop)) == 0) ++j;
     bool printable = true;
     while (j < n && body[j] != '(' && !is_line_end(body[j])) {  // a non-printable byte: rare
       printable = false;
@@ -536,6 +732,7 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
     }
     r.raw = sub(body, j, k - j);
     prev = &r;
+    prev_done = false;
     prev_groups_ptr = &group_store[cur];
     cur ^= 1;
     i = k;
@@ -586,5 +783,16 @@ Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, T
   }
   return {};
 }
+}  // namespace
+
+Result<void> decode_data_lines(std::string_view body, std::size_t body_offset, Telegram& out) noexcept {
+  return decode_lines<JOULE_METER_FAST_TEXT != 0>(body, body_offset, out);
+}
+
+#if JOULE_METER_FAST_TEXT
+Result<void> decode_data_lines_general(std::string_view body, std::size_t body_offset, Telegram& out) noexcept {
+  return decode_lines<false>(body, body_offset, out);
+}
+#endif
 
 }  // namespace joule::meter::detail
