@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "joule/carbon/cfe.hpp"
+#include "joule/core/civil.hpp"
 #include "joule/carbon/flowtrace.hpp"
 #include "joule/carbon/registry.hpp"
 #include "joule/carbon/scope2.hpp"
@@ -60,21 +61,13 @@ T take(Result<T>&& r) {
 }
 
 // ---- ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ" <-> seconds ----
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
 std::int64_t parse_iso(const std::string& s, const char* field) {
   int Y, M, D, h, mi, se;
   char z = 0;
   if (s.size() != 20 || std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &Y, &M, &D, &h, &mi, &se, &z) != 7 || z != 'Z' ||
       M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || mi > 59 || se > 59)
     bad("expected a UTC time YYYY-MM-DDTHH:MM:SSZ", field);
-  return days_from_civil(Y, static_cast<unsigned>(M), static_cast<unsigned>(D)) * 86400 + h * 3600 + mi * 60 + se;
+  return joule::days_from_civil(Y, static_cast<unsigned>(M), static_cast<unsigned>(D)) * 86400 + h * 3600 + mi * 60 + se;
 }
 std::string format_iso(std::int64_t t) {
   std::int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);

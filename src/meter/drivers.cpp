@@ -12,6 +12,7 @@
 #include <optional>
 #include <sstream>
 
+#include "joule/core/civil.hpp"
 #include "joule/core/crc.hpp"
 #include "joule/meter/mbus.hpp"
 #include "joule/meter/wmbus.hpp"
@@ -519,28 +520,6 @@ std::string two(unsigned v) {
   return b;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
-}
-
 // A record's date/time as driver text. Two conventions of the wM-Bus driver world apply here,
 // not in the EN 13757-3 record decode: the 7-bit year of types F/G/I counts from 2000 (0..127,
 // OMS Vol. 2 Annex; the record decode maps 81..99 to 1981..1999 as libmbus does), and with
@@ -567,7 +546,10 @@ std::optional<std::string> format_time(const mbus::Record& r, Format f, bool nor
   if (t.has_date && normalize && (month == 0 || day == 0)) {
     const std::int64_t y0 = month == 0 ? year - 1 : year;
     const unsigned m0 = month == 0 ? 12 : month;
-    civil_from_days(days_from_civil(y0, m0, 1) + static_cast<std::int64_t>(day) - 1, year, month, day);
+    const CivilTime c = joule::civil_from_days(joule::days_from_civil(y0, m0, 1) + static_cast<std::int64_t>(day) - 1);
+    year = c.year;
+    month = c.month;
+    day = c.day;
   }
   std::string s;
   if (t.has_date) s = std::to_string(year) + "-" + two(month) + "-" + two(day);
