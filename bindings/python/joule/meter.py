@@ -31,7 +31,7 @@ Telegram = Dict[str, Any]
 BytesLike = Union[bytes, bytearray, memoryview]
 
 __all__ = ["decode", "decode_with_errors", "detect", "Decoder", "to_dataframe", "FrameError", "Telegram",
-           "read_sunspec", "read_sunspec_image", "ModeCSession", "read_mode_c", "read_mode_c_raw"]
+           "read_sunspec", "read_sunspec_image", "ModeCSession", "read_mode_c", "read_mode_c_raw", "apply_driver", "FormatCache"]
 
 
 class FrameError(DecodeError):
@@ -83,6 +83,9 @@ def decode(
     return [_json.loads(t) for t in texts]
 
 
+FormatCache = _m.FormatCache
+
+
 def apply_driver(
     data: Union[str, BytesLike],
     driver: str = "auto",
@@ -90,6 +93,7 @@ def apply_driver(
     *,
     hex: bool = False,
     drivers: Optional[Iterable[Union[str, Dict[str, Any]]]] = None,
+    formats: Optional["FormatCache"] = None,
 ) -> Dict[str, Any]:
     """Applies a meter driver to one wireless M-Bus telegram and returns its named fields.
 
@@ -101,6 +105,9 @@ def apply_driver(
         key: AES-128 key (16 bytes or 32 hex digits) for encrypted telegrams.
         hex: ``data`` is hex text.
         drivers: extra drivers (JSON text or dicts) added to the built-in set for this call.
+        formats: a :class:`FormatCache` shared by the calls of one receiver: full frames seen
+            are remembered in it, and compact frames (CI 0x79, OMS 4 7.2.4) of the same meters
+            are read with their layout. Without it a compact frame raises UnsupportedError.
 
     Returns:
         ``{"driver": name, "id": "12345678", "manufacturer": "KAM", "version": 27, "medium": 22,
@@ -117,7 +124,7 @@ def apply_driver(
     else:
         raw = bytes(data)  # type: ignore[arg-type]
     extra = [d if isinstance(d, str) else _json.dumps(d) for d in (drivers or [])]
-    return _json.loads(_m.apply_driver(raw, driver, _key(key), extra))
+    return _json.loads(_m.apply_driver(raw, driver, _key(key), extra, formats))
 
 
 def describe_records(data: BytesLike, key: Optional[Union[str, BytesLike]] = None) -> Dict[str, Any]:

@@ -102,12 +102,20 @@ void init_meter(pyb::module_& m) {
       .def("finish", &PyStreamDecoder::finish)
       .def_property_readonly("protocol", &PyStreamDecoder::protocol);
   // Declarative meter drivers (wM-Bus).
+  pyb::class_<meter::drivers::FormatCache, std::shared_ptr<meter::drivers::FormatCache>>(
+      m, "FormatCache",
+      "Record layouts of the full wM-Bus frames seen, so that compact frames (CI 0x79) of the same meters "
+      "can be read. Pass the same cache to every apply_driver call of one receiver. Not thread-safe.")
+      .def(pyb::init<>())
+      .def("__len__", &meter::drivers::FormatCache::size);
   m.def(
       "apply_driver",
-      [](const pyb::bytes& data, const std::string& driver, const pyb::object& key, const std::vector<std::string>& driver_json) {
+      [](const pyb::bytes& data, const std::string& driver, const pyb::object& key, const std::vector<std::string>& driver_json,
+         meter::drivers::FormatCache* formats) {
         const std::string s = data;
         meter::drivers::ApplyOptions o;
         o.driver = driver;
+        o.formats = formats;
         if (!key.is_none()) {
           const std::string k = pyb::bytes(key);
           o.key.assign(k.begin(), k.end());
@@ -119,14 +127,18 @@ void init_meter(pyb::module_& m) {
           o.registry = &reg;
         }
         Result<meter::drivers::DriverFields> r = fail(Errc::internal, "unset");
-        {
+        const std::span<const std::uint8_t> bytes{reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+        if (formats != nullptr) {
+          // a shared cache is not thread-safe: keep the GIL so two threads cannot update it at once
+          r = meter::drivers::apply(bytes, o);
+        } else {
           pyb::gil_scoped_release nogil;
-          r = meter::drivers::apply({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}, o);
+          r = meter::drivers::apply(bytes, o);
         }
         return meter::drivers::to_json(unwrap(std::move(r)));
       },
       pyb::arg("data"), pyb::arg("driver") = "auto", pyb::arg("key") = pyb::none(),
-      pyb::arg("driver_json") = std::vector<std::string>{},
+      pyb::arg("driver_json") = std::vector<std::string>{}, pyb::arg("formats") = nullptr,
       "Applies a meter driver to one wM-Bus telegram; returns the driver fields as JSON text.");
   m.def(
       "describe_records",
