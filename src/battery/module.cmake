@@ -1,6 +1,6 @@
 # battery: exact dispatch (host), real-time controller (freestanding core).
 list(APPEND JOULE_CORE_HEADERS include/joule/battery/rt_controller.hpp include/joule/battery/arbitrage.hpp
-     include/joule/battery/rt_controller_c.h)
+     include/joule/battery/rt_controller_c.h include/joule/battery/detail/rt_config_c.hpp)
 target_sources(joule_core PRIVATE src/battery/core/rt_controller.cpp src/battery/core/arbitrage.cpp
                src/battery/core/rt_controller_c.cpp)
 if(NOT JOULE_FIRMWARE)

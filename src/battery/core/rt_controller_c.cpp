@@ -8,6 +8,7 @@
 #include <new>  // placement new only: constructs in the caller's storage, never allocates
 
 #include "joule/battery/rt_controller.hpp"
+#include "joule/battery/detail/rt_config_c.hpp"
 
 namespace {
 
@@ -75,21 +76,7 @@ JOULE_API joule_status joule_battery_rt_init(joule_battery_rt_storage* storage, 
     slot->error = "struct_size must be sizeof(joule_battery_rt_config)";
     return JOULE_INVALID_ARGUMENT;
   }
-  joule::battery::RtConfig k;
-  k.capacity_kwh = c->capacity_kwh;
-  k.soc_min_kwh = c->soc_min_kwh;
-  k.soc_max_kwh = c->soc_max_kwh;
-  k.p_charge_max_kw = c->p_charge_max_kw;
-  k.p_discharge_max_kw = c->p_discharge_max_kw;
-  k.ramp_kw_per_s = c->ramp_kw_per_s;
-  k.eta_charge = c->eta_charge;
-  k.eta_discharge = c->eta_discharge;
-  k.dt_s = c->dt_s;
-  k.fcr_reserve_kw = c->fcr_reserve_kw;
-  k.fcr_nominal_hz = c->fcr_nominal_hz;
-  k.fcr_deadband_hz = c->fcr_deadband_hz;
-  k.fcr_full_deviation_hz = c->fcr_full_deviation_hz;
-  k.fcr_energy_hours = c->fcr_energy_hours;
+  const joule::battery::RtConfig k = joule::battery::detail::rt_config_from_c(*c);
   auto ctl = RtController::create(k, soc_kwh);
   if (!ctl) {
     slot->error = ctl.error().message;
