@@ -154,8 +154,14 @@ void register_forecast(CLI::App& app) {
                     "one row per forecast step: timestamp, [series,] mean, q<level>... (series when the input "
                     "has several value columns)");
   cmd->add_option("--horizon", horizon, "steps to forecast")->required()->check(CLI::PositiveNumber);
-  cmd->add_option("--model", model, "auto | snaive | ets | dshw | mstl | ridge | qreg")
-      ->check(CLI::IsMember({"auto", "snaive", "ets", "dshw", "mstl", "ridge", "qreg"}));
+  cmd->add_option("--model", model,
+                  "auto | snaive | ets | ets(FORM) | dshw | mstl | ridge | qreg; FORM as R's ets: error A|M|Z, "
+                  "trend N|A|Ad|Z, season N|A|M|Z, e.g. 'ets(M,Ad,M)' or 'ets(ZZZ)'")
+      ->check([](const std::string& s) {
+        forecast::ModelOptions o;
+        auto st = forecast::parse_model(s, o);
+        return st ? std::string() : std::string(st.error().message);
+      });
   cmd->add_option("--quantiles", quantiles, "comma-separated levels in (0,1)");
   cmd->add_option("--regressors", regressors,
                   "CSV timestamp,x1,...: rows for the history AND the horizon (ridge, qreg)");
@@ -175,7 +181,7 @@ void register_forecast(CLI::App& app) {
     auto levels = parse_list(quantiles, ok);
     if (!ok) std::exit(report(Error(Errc::invalid_argument, "--quantiles is not a list of numbers"), "forecast"));
     forecast::ModelOptions o;
-    o.kind = *forecast::parse_model_kind(model);
+    (void)forecast::parse_model(model, o);  // validated by --model's check
     o.non_negative = non_negative;
     if (!periods.empty()) {
       auto p = parse_list(periods, ok);

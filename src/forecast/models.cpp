@@ -87,19 +87,34 @@ class SnaiveCore final : public Core {
   double sigma_ = 0.0;
 };
 
-// ------------------------------------------------------------ ETS (additive error)
+// ------------------------------------------------------------ ETS
 // Hyndman, Koehler, Ord & Snyder (2008), Forecasting with Exponential
-// Smoothing, ch. 2 (state equations) and ch. 6 (class-1 h-step variances).
+// Smoothing (HKOS): ch. 2 (state equations, Table 2.3), ch. 5 (likelihood),
+// ch. 6 (h-step variances). Error additive or multiplicative; trend none,
+// additive or damped; season none, additive or multiplicative. Written with
+// e_t = y_t - mu_t, the point recursions of an (M,*,*) model equal those of
+// the (A,*,*) model with the same components (HKOS Table 2.3): only the
+// likelihood and the variances differ.
 enum class Trend { none, additive, damped };
+enum class Comp { none, additive, multiplicative };
+
+struct EtsForm {
+  Comp error = Comp::additive;
+  Trend trend = Trend::none;
+  Comp season = Comp::none;
+};
 
 class EtsCore final : public Core {
  public:
-  EtsCore(Trend trend, std::size_t m) : trend_(trend), m_(m) {}
+  EtsCore(EtsForm f, std::size_t m) : f_(f), m_(f.season == Comp::none ? 0 : m) {}
   Status fit(const Data& d) override {
     y_.assign(d.y.begin(), d.y.end());
-    if (m_ > 0 && y_.size() < 2 * m_ + 2) m_ = 0;
+    if (m_ > 0 && y_.size() < 2 * m_ + 2) {
+      m_ = 0;
+      f_.season = Comp::none;
+    }
     init_states();
-    const bool tr = trend_ != Trend::none, dp = trend_ == Trend::damped, se = m_ > 0;
+    const bool tr = f_.trend != Trend::none, dp = f_.trend == Trend::damped, se = m_ > 0;
     std::vector<double> x0{detail::logit(0.3)};
     if (tr) x0.push_back(detail::logit(0.05));
     if (se) x0.push_back(detail::logit(0.05));
@@ -113,59 +128,93 @@ class EtsCore final : public Core {
     };
     auto obj = [&](const std::vector<double>& x) {
       unpack(x);
-      return run(false);
+      return objective(run(false));
     };
     auto best = detail::nelder_mead(obj, x0, 1.0, 300);
     unpack(best);
-    const double sse = run(true);
+    const Pass p = run(true);
     const double n = static_cast<double>(y_.size());
     const double k = 1.0 + (tr ? 2 : 1) + (se ? 1 + static_cast<double>(m_) : 0) + (dp ? 1 : 0) + 1;
-    sigma2_ = sse / n;
-    const double ll = -0.5 * n * (std::log(2 * M_PI * std::max(sigma2_, 1e-300)) + 1.0);
-    aicc_ = -2 * ll + 2 * k + (n - k - 1 > 0 ? 2 * k * (k + 1) / (n - k - 1) : 1e9);
+    sigma2_ = p.sse / n;
+    // Gaussian log-likelihood of y (HKOS eq. 5.3): for multiplicative errors
+    // the Jacobian adds -sum log|mu_t|.
+    const double ll = -0.5 * n * (std::log(2 * M_PI * std::max(sigma2_, 1e-300)) + 1.0) - p.sum_log_mu;
+    aicc_ = p.ok ? -2 * ll + 2 * k + (n - k - 1 > 0 ? 2 * k * (k + 1) / (n - k - 1) : 1e9)
+                 : std::numeric_limits<double>::infinity();
     return {};
   }
   Status refilter(const Data& d) override {
     y_.assign(d.y.begin(), d.y.end());
     init_states();
-    sigma2_ = run(true) / static_cast<double>(std::max<std::size_t>(y_.size(), 1));
+    sigma2_ = run(true).sse / static_cast<double>(std::max<std::size_t>(y_.size(), 1));
     return {};
   }
   Status forecast(std::span<double> out, const Features*, std::size_t) const override {
     double damp = 0.0, ph = 1.0;
     for (std::size_t h = 0; h < out.size(); ++h) {
-      if (trend_ != Trend::none) {
-        ph *= (trend_ == Trend::damped ? phi_ : 1.0);
-        damp += (trend_ == Trend::damped ? ph : 1.0);
+      if (f_.trend != Trend::none) {
+        ph *= (f_.trend == Trend::damped ? phi_ : 1.0);
+        damp += (f_.trend == Trend::damped ? ph : 1.0);
       }
       double v = l_ + damp * b_;
-      if (m_ > 0) v += s_[(pos_ + h) % m_];
+      if (m_ > 0) v = f_.season == Comp::multiplicative ? v * s_[(pos_ + h) % m_] : v + s_[(pos_ + h) % m_];
       out[h] = v;
     }
     return {};
   }
   bool sd(std::span<double> out) const override {
-    // Var(h) = sigma^2 (1 + sum_{j=1}^{h-1} c_j^2), c_j = alpha + beta phi_j + gamma [j mod m == 0].
-    double acc = 0.0, phij = 0.0, ph = 1.0;
+    if (f_.season == Comp::multiplicative) return simulated_sd(out);
+    // c_j = alpha + beta phi_j + gamma [j mod m == 0] (HKOS Table 6.1).
+    std::vector<double> c(out.size(), 0.0);
+    double phij = 0.0, ph = 1.0;
+    for (std::size_t j = 1; j < out.size(); ++j) {
+      ph *= (f_.trend == Trend::damped ? phi_ : 1.0);
+      phij += (f_.trend == Trend::damped ? ph : 1.0);
+      c[j] = alpha_ + (f_.trend != Trend::none ? beta_ * phij : 0.0) + (m_ > 0 && j % m_ == 0 ? gamma_ : 0.0);
+    }
+    if (f_.error == Comp::additive) {
+      // Class 1 (HKOS eq. 6.1): v_h = sigma^2 (1 + sum_{j<h} c_j^2).
+      double acc = 0.0;
+      for (std::size_t h = 0; h < out.size(); ++h) {
+        out[h] = std::sqrt(sigma2_ * (1.0 + acc));
+        if (h + 1 < out.size()) acc += c[h + 1] * c[h + 1];
+      }
+      return true;
+    }
+    // Class 2 (HKOS section 6.3): theta_1 = mu_1^2, theta_h = mu_h^2 +
+    // sigma^2 sum_{j=1}^{h-1} c_j^2 theta_{h-j}; v_h = (1 + sigma^2) theta_h - mu_h^2.
+    std::vector<double> mu(out.size()), th(out.size());
+    (void)forecast(mu, nullptr, 0);
     for (std::size_t h = 0; h < out.size(); ++h) {
-      out[h] = std::sqrt(sigma2_ * (1.0 + acc));
-      const std::size_t j = h + 1;
-      ph *= (trend_ == Trend::damped ? phi_ : 1.0);
-      phij += (trend_ == Trend::damped ? ph : 1.0);
-      double c = alpha_ + (trend_ != Trend::none ? beta_ * phij : 0.0);
-      if (m_ > 0 && j % m_ == 0) c += gamma_;
-      acc += c * c;
+      double s = 0.0;
+      for (std::size_t j = 1; j <= h; ++j) s += c[j] * c[j] * th[h - j];
+      th[h] = mu[h] * mu[h] + sigma2_ * s;
+      out[h] = std::sqrt(std::max((1.0 + sigma2_) * th[h] - mu[h] * mu[h], 0.0));
     }
     return true;
   }
   std::string name() const override {
-    std::string t = trend_ == Trend::none ? "N" : trend_ == Trend::additive ? "A" : "Ad";
-    return "ets(A," + t + "," + (m_ > 0 ? "A" : "N") + ")";
+    auto letter = [](Comp c) { return c == Comp::none ? "N" : c == Comp::additive ? "A" : "M"; };
+    std::string t = f_.trend == Trend::none ? "N" : f_.trend == Trend::additive ? "A" : "Ad";
+    return std::string("ets(") + letter(f_.error) + "," + t + "," + letter(m_ > 0 ? f_.season : Comp::none) + ")";
   }
   std::unique_ptr<Core> clone() const override { return std::make_unique<EtsCore>(*this); }
   double aicc() const { return aicc_; }
 
  private:
+  struct Pass {
+    double sse = 0.0;         // sum of squared errors (relative errors for a multiplicative error)
+    double sum_log_mu = 0.0;  // sum log|mu_t| (multiplicative error only)
+    bool ok = true;
+  };
+  // The criterion minimised: SSE for additive errors; n log(sum eps^2) +
+  // 2 sum log|mu_t| for multiplicative ones (HKOS section 5.2, as R's ets).
+  double objective(const Pass& p) const {
+    if (!p.ok) return 1e300;
+    if (f_.error == Comp::additive) return p.sse;
+    const double n = static_cast<double>(y_.size());
+    return n * std::log(std::max(p.sse, 1e-300)) + 2.0 * p.sum_log_mu;
+  }
   void init_states() {
     const std::size_t n = y_.size();
     const std::size_t w = m_ > 0 ? m_ : std::min<std::size_t>(n, 10);
@@ -174,41 +223,104 @@ class EtsCore final : public Core {
     mean1 /= static_cast<double>(w);
     l0_ = mean1;
     b0_ = 0.0;
-    if (trend_ != Trend::none && n >= 2 * w) {
+    if (f_.trend != Trend::none && n >= 2 * w) {
       double mean2 = 0.0;
       for (std::size_t i = w; i < 2 * w; ++i) mean2 += y_[i];
       mean2 /= static_cast<double>(w);
       b0_ = (mean2 - mean1) / static_cast<double>(w);
     }
     s0_.assign(m_, 0.0);
-    for (std::size_t i = 0; i < m_; ++i) s0_[i] = y_[i] - mean1;
+    const bool ms = f_.season == Comp::multiplicative;
+    for (std::size_t i = 0; i < m_; ++i) s0_[i] = ms ? (mean1 != 0.0 ? y_[i] / mean1 : 1.0) : y_[i] - mean1;
   }
-  // Runs the filter; returns the sum of squared one-step errors.
-  double run(bool keep) {
+  // One-step mean and state update (HKOS Table 2.3 written with e = y - mu).
+  double mu_of(double l, double b, double st) const {
+    const double L = l + (f_.trend == Trend::damped ? phi_ : 1.0) * b;
+    return m_ == 0 ? L : f_.season == Comp::multiplicative ? L * st : L + st;
+  }
+  void update(double& l, double& b, double& st, double e) const {
+    const double ph = f_.trend == Trend::damped ? phi_ : 1.0;
+    const double L = l + ph * b;
+    if (m_ > 0 && f_.season == Comp::multiplicative) {
+      l = L + alpha_ * e / st;
+      b = ph * b + beta_ * e / st;
+      st = st + gamma_ * e / L;
+    } else {
+      l = L + alpha_ * e;
+      b = ph * b + beta_ * e;
+      if (m_ > 0) st = st + gamma_ * e;
+    }
+  }
+  // Runs the filter over y_.
+  Pass run(bool keep) {
     double l = l0_, b = b0_;
     std::vector<double> s = s0_;
-    double sse = 0.0;
-    const double ph = trend_ == Trend::damped ? phi_ : 1.0;
+    Pass p;
+    const bool me = f_.error == Comp::multiplicative;
     const std::size_t n = y_.size();
+    double dummy = 0.0;
     for (std::size_t t = 0; t < n; ++t) {
-      const double st = m_ > 0 ? s[t % m_] : 0.0;
-      const double f = l + ph * b + st;
+      double& st = m_ > 0 ? s[t % m_] : dummy;
+      const double f = mu_of(l, b, st);
       const double e = y_[t] - f;
-      sse += e * e;
-      const double lnew = l + ph * b + alpha_ * e;
-      b = ph * b + beta_ * e;
-      if (m_ > 0) s[t % m_] = st + gamma_ * e;
-      l = lnew;
+      if (me) {
+        if (!(f > 0.0)) {
+          p.ok = false;
+          break;
+        }
+        p.sse += (e / f) * (e / f);
+        p.sum_log_mu += std::log(f);
+      } else {
+        p.sse += e * e;
+      }
+      update(l, b, st, e);
     }
+    if (!std::isfinite(p.sse) || !std::isfinite(p.sum_log_mu)) p.ok = false;
+    if (!p.ok) p.sse = 1e300;
     if (keep) {
       l_ = l;
       b_ = b;
       s_ = s;
       pos_ = m_ > 0 ? n % m_ : 0;
     }
-    return std::isfinite(sse) ? sse : 1e300;
+    return p;
   }
-  Trend trend_;
+  // Class 3 (multiplicative seasonality) has no closed form (HKOS section
+  // 6.5): the h-step standard deviation of 4000 simulated sample paths with
+  // Gaussian errors of the fitted variance (R's ets simulates likewise). A
+  // fixed seed keeps forecasts reproducible.
+  bool simulated_sd(std::span<double> out) const {
+    const std::size_t H = out.size(), N = 4000;
+    std::vector<double> s1(H, 0.0), s2(H, 0.0), s(s_.size());
+    std::uint64_t rng = 0x9E3779B97F4A7C15ull;
+    auto uniform = [&rng] {
+      rng ^= rng << 13;
+      rng ^= rng >> 7;
+      rng ^= rng << 17;
+      return (static_cast<double>(rng >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    };
+    const double sig = std::sqrt(std::max(sigma2_, 0.0));
+    const bool me = f_.error == Comp::multiplicative;
+    for (std::size_t i = 0; i < N; ++i) {
+      double l = l_, b = b_;
+      std::copy(s_.begin(), s_.end(), s.begin());
+      for (std::size_t h = 0; h < H; ++h) {
+        double& st = s[(pos_ + h) % m_];
+        const double f = mu_of(l, b, st);
+        const double eps = sig * detail::normal_quantile(uniform());
+        const double y = me ? f * (1.0 + eps) : f + eps;
+        s1[h] += y;
+        s2[h] += y * y;
+        update(l, b, st, y - f);
+      }
+    }
+    for (std::size_t h = 0; h < H; ++h) {
+      const double mean = s1[h] / N;
+      out[h] = std::sqrt(std::max(s2[h] / N - mean * mean, 0.0));
+    }
+    return true;
+  }
+  EtsForm f_;
   std::size_t m_;
   std::vector<double> y_, s0_, s_;
   double l0_ = 0, b0_ = 0, l_ = 0, b_ = 0;
@@ -217,25 +329,93 @@ class EtsCore final : public Core {
   std::size_t pos_ = 0;
 };
 
-// ETS with the form chosen by AICc.
+// The ETS forms to try (ModelOptions::ets_form or the legacy flags).
+struct EtsSpace {
+  bool error[2] = {true, false};          // additive, multiplicative
+  bool trend[3] = {true, true, true};     // none, additive, damped
+  bool season[3] = {true, false, false};  // none, additive, multiplicative
+};
+
+// Parses R-style forms: "ZZZ", "MAdM", "M,Ad,M", "ets(M,Ad,M)" (error
+// A|M|Z, trend N|A|Ad|Z, season N|A|M|Z; Z = choose by AICc).
+Result<EtsSpace> parse_ets_space(std::string_view s) {
+  if (s.size() > 5 && s.substr(0, 4) == "ets(" && s.back() == ')') s = s.substr(4, s.size() - 5);
+  std::string t;
+  for (char c : s)
+    if (c != ',' && c != ' ') t.push_back(c);
+  const auto bad = [] { return fail(Errc::invalid_argument, "ets form must be error A|M|Z, trend N|A|Ad|Z, season N|A|M|Z (e.g. MAdM)", Where::at_field("ets_form")); };
+  if (t.size() < 3 || t.size() > 4) return bad();
+  EtsSpace sp;
+  const char e = t[0];
+  if (e != 'A' && e != 'M' && e != 'Z') return bad();
+  sp.error[0] = e != 'M';
+  sp.error[1] = e != 'A';
+  std::string_view tr(t.data() + 1, t.size() - 2);
+  if (tr == "N") sp.trend[1] = sp.trend[2] = false;
+  else if (tr == "A") sp.trend[0] = sp.trend[2] = false;
+  else if (tr == "Ad") sp.trend[0] = sp.trend[1] = false;
+  else if (tr != "Z") return bad();
+  const char se = t.back();
+  if (se != 'N' && se != 'A' && se != 'M' && se != 'Z') return bad();
+  sp.season[0] = se == 'N' || se == 'Z';
+  sp.season[1] = se == 'A' || se == 'Z';
+  sp.season[2] = se == 'M' || se == 'Z';
+  // Additive error with multiplicative seasonality has infinite forecast
+  // variance (HKOS section 15.1); R's ets(restrict = TRUE) forbids it too.
+  if (!sp.error[1] && sp.season[2] && !sp.season[0] && !sp.season[1])
+    return fail(Errc::invalid_argument, "additive error with multiplicative seasonality is not allowed (unstable): use M error", Where::at_field("ets_form"));
+  return sp;
+}
+
+EtsSpace ets_space(const ModelOptions& o) {
+  if (!o.ets_form.empty()) return *parse_ets_space(o.ets_form);  // validated by make_model
+  EtsSpace sp;
+  if (!o.ets_allow_trend) sp.trend[1] = sp.trend[2] = false;
+  if (o.ets_seasonal) {
+    sp.season[0] = false;
+    sp.season[1] = true;
+  }
+  return sp;
+}
+
+// ETS with the form chosen by AICc among the allowed ones.
 class EtsAutoCore final : public Core {
  public:
-  EtsAutoCore(bool allow_trend, std::size_t m) : allow_trend_(allow_trend), m_(m) {}
-  Status fit(const Data& d) override {
-    std::vector<Trend> forms{Trend::none};
-    if (allow_trend_) {
-      forms.push_back(Trend::additive);
-      forms.push_back(Trend::damped);
+  EtsAutoCore(EtsSpace space, std::size_t m) : space_(space), m_(m) {}
+  EtsAutoCore(bool allow_trend, std::size_t m) : m_(m) {
+    if (!allow_trend) space_.trend[1] = space_.trend[2] = false;
+    if (m > 0) {
+      space_.season[0] = false;
+      space_.season[1] = true;
     }
+  }
+  Status fit(const Data& d) override {
+    bool positive = !d.y.empty();
+    for (double v : d.y) positive = positive && v > 0.0;
+    static constexpr Comp kComp[3] = {Comp::none, Comp::additive, Comp::multiplicative};
+    static constexpr Trend kTrend[3] = {Trend::none, Trend::additive, Trend::damped};
     double best = std::numeric_limits<double>::infinity();
-    for (Trend t : forms) {
-      EtsCore c(t, m_);
-      JOULE_RETURN_IF_ERROR(c.fit(d));
-      if (c.aicc() < best) {
-        best = c.aicc();
-        best_ = std::make_unique<EtsCore>(c);
+    bool tried = false;
+    for (int e = 0; e < 2; ++e) {
+      if (!space_.error[e] || (e == 1 && !positive)) continue;
+      for (int t = 0; t < 3; ++t) {
+        if (!space_.trend[t]) continue;
+        for (int s = 0; s < 3; ++s) {
+          if (!space_.season[s] || (s > 0 && m_ == 0)) continue;
+          if (s == 2 && (e == 0 || !positive)) continue;  // see parse_ets_space
+          EtsCore c(EtsForm{kComp[e + 1], kTrend[t], kComp[s]}, m_);
+          JOULE_RETURN_IF_ERROR(c.fit(d));
+          tried = true;
+          if (c.aicc() < best) {
+            best = c.aicc();
+            best_ = std::make_unique<EtsCore>(c);
+          }
+        }
       }
     }
+    if (!tried)
+      return fail(Errc::invalid_argument, "multiplicative ETS needs strictly positive data (or no seasonal period was given)", Where::at_field("ets_form"));
+    if (!best_) return fail(Errc::numerical, "no ETS form could be fitted");
     return {};
   }
   Status refilter(const Data& d) override { return best_->refilter(d); }
@@ -245,13 +425,13 @@ class EtsAutoCore final : public Core {
   bool sd(std::span<double> out) const override { return best_->sd(out); }
   std::string name() const override { return best_ ? best_->name() : "ets"; }
   std::unique_ptr<Core> clone() const override {
-    auto c = std::make_unique<EtsAutoCore>(allow_trend_, m_);
+    auto c = std::make_unique<EtsAutoCore>(space_, m_);
     if (best_) c->best_ = std::make_unique<EtsCore>(*best_);
     return c;
   }
 
  private:
-  bool allow_trend_;
+  EtsSpace space_;
   std::size_t m_;
   std::unique_ptr<EtsCore> best_;
 };
@@ -1196,7 +1376,11 @@ class LazyModel final : public Model {
     std::unique_ptr<Core> core;
     switch (o.kind) {
       case ModelKind::seasonal_naive: core = std::make_unique<SnaiveCore>(m2); break;
-      case ModelKind::ets: core = std::make_unique<EtsAutoCore>(o.ets_allow_trend, o.ets_seasonal ? m1 : 0); break;
+      case ModelKind::ets: {
+        const EtsSpace sp = ets_space(o);
+        core = std::make_unique<EtsAutoCore>(sp, (sp.season[1] || sp.season[2]) ? m1 : 0);
+        break;
+      }
       case ModelKind::dshw:
         if (o.periods.size() < 2) return fail(Errc::invalid_argument, "dshw needs two periods", Where::at_field("periods"));
         core = std::make_unique<DshwCore>(m1, m2);
@@ -1246,6 +1430,17 @@ Result<ModelKind> parse_model_kind(std::string_view s) {
   return fail(Errc::invalid_argument, "unknown model (auto, snaive, ets, dshw, mstl, ridge, qreg)");
 }
 
+Status parse_model(std::string_view s, ModelOptions& o) {
+  if (s.size() > 5 && s.substr(0, 4) == "ets(" && s.back() == ')') {
+    JOULE_RETURN_IF_ERROR(parse_ets_space(s));
+    o.kind = ModelKind::ets;
+    o.ets_form = std::string(s.substr(4, s.size() - 5));
+    return {};
+  }
+  JOULE_TRY(o.kind, parse_model_kind(s));
+  return {};
+}
+
 Result<std::unique_ptr<Model>> make_model(const ModelOptions& o) {
   for (std::size_t i = 0; i < o.periods.size(); ++i) {
     if (o.periods[i] < 1) return fail(Errc::invalid_argument, "periods must be >= 1", Where::at_index(i, "periods"));
@@ -1257,6 +1452,7 @@ Result<std::unique_ptr<Model>> make_model(const ModelOptions& o) {
   if (o.fourier_k > 100) return fail(Errc::invalid_argument, "fourier_k above 100", Where::at_field("fourier_k"));
   if (o.calibration_origins > 1000)
     return fail(Errc::invalid_argument, "calibration_origins above 1000", Where::at_field("calibration_origins"));
+  if (!o.ets_form.empty()) JOULE_RETURN_IF_ERROR(parse_ets_space(o.ets_form));
   if (o.kind == ModelKind::automatic) return std::unique_ptr<Model>(std::make_unique<AutoModel>(o));
   return std::unique_ptr<Model>(std::make_unique<LazyModel>(o));
 }

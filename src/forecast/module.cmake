@@ -6,4 +6,5 @@ if(NOT JOULE_FIRMWARE)
     bindings/c/src/c_api_forecast.cpp)
 endif()
 # Absolute: tests/CMakeLists.txt adds these from its own directory.
-set(JOULE_TEST_SOURCES_forecast ${PROJECT_SOURCE_DIR}/tests/forecast/test_models.cpp)
+set(JOULE_TEST_SOURCES_forecast ${PROJECT_SOURCE_DIR}/tests/forecast/test_models.cpp
+                                 ${PROJECT_SOURCE_DIR}/tests/forecast/test_ets.cpp)

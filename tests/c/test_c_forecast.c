@@ -50,7 +50,37 @@ int main(void) {
   CHECK(strlen(joule_last_error()) > 0);
   joule_forecaster_destroy(f);
 
+  /* ETS with a multiplicative season on a series whose weekly swing grows
+     with its level: the requested form is fitted and continues the pattern. */
+  {
+    static const double season[7] = {1.25, 1.20, 1.15, 1.10, 1.05, 0.70, 0.55};
+    static double d[7 * 16];
+    size_t periods[1] = {7};
+    for (i = 0; i < 7 * 16; ++i) d[i] = (100.0 + 2.0 * (double)i) * season[i % 7];
+    joule_forecast_options_init(&o);
+    o.model = JOULE_FORECAST_ETS;
+    o.ets_form = "M,A,M";
+    o.periods = periods;
+    o.n_periods = 1;
+    levels[0] = 0.9;
+    CHECK(joule_forecaster_create(&o, &f) == JOULE_OK);
+    CHECK(joule_forecaster_fit(f, 0, 86400, d, 7 * 16) == JOULE_OK);
+    CHECK(joule_forecaster_predict(f, 7, levels, 2, mean, q) == JOULE_OK);
+    CHECK(joule_forecaster_describe(f, name, sizeof name, &len) == JOULE_OK);
+    CHECK(strcmp(name, "ets(M,A,M)") == 0);
+    for (i = 0; i < 7; ++i) CHECK(fabs(mean[i] / ((100.0 + 2.0 * (double)(112 + i)) * season[i % 7]) - 1.0) < 0.01);
+    joule_forecaster_destroy(f);
+    d[3] = 0.0; /* multiplicative forms need positive data */
+    CHECK(joule_forecaster_create(&o, &f) == JOULE_OK);
+    CHECK(joule_forecaster_fit(f, 0, 86400, d, 7 * 16) == JOULE_INVALID_ARGUMENT);
+    joule_forecaster_destroy(f);
+    o.ets_form = "A,N,M"; /* additive error with a multiplicative season: refused */
+    CHECK(joule_forecaster_create(&o, &f) == JOULE_INVALID_ARGUMENT);
+    CHECK(strstr(joule_last_error(), "ets_form") != NULL);
+  }
+
   /* Bad options are rejected. */
+  joule_forecast_options_init(&o);
   o.model = (joule_forecast_model)42;
   CHECK(joule_forecaster_create(&o, &f) == JOULE_INVALID_ARGUMENT);
   o.struct_size = 4;

@@ -299,3 +299,88 @@ def test_cli_forecast_writes_csv(cli, tmp_path):
     assert bad.returncode == 3
     an = subprocess.run([cli, "anomalies", "--input", str(f)], capture_output=True, text=True, check=True)
     assert an.stdout.startswith("timestamp,index,score,kind")
+
+
+def _taylor_daily(shared_dir):
+    path = shared_dir / "data" / "forecast" / "taylor_ew_halfhourly_2000.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is not present (GPL-3 data stays in ../shared)")
+    df = pd.read_csv(path, parse_dates=["timestamp"]).set_index("timestamp")["value"]
+    return df.resample("D").sum() / 1000.0  # daily energy, GWh-like scale, 84 days
+
+
+ETS_FORMS = [("mul", None, False, None), ("mul", "add", False, None), ("mul", "add", True, None),
+             ("mul", None, False, "mul"), ("mul", "add", True, "mul"), ("add", "add", True, "add"),
+             ("mul", "add", False, "add")]
+
+
+@pytest.mark.parametrize("error,trend,damped,season", ETS_FORMS)
+def test_ets_forms_match_statsmodels_at_the_likelihood_optimum(shared_dir, error, trend, damped, season):
+    """joule and statsmodels' ETSModel maximise the same HKOS likelihood from the same initial
+    states (joule's heuristic ones, passed to statsmodels as known): the point forecasts of the two
+    optima agree; class-1 intervals are exact, class 2 and 3 agree with statsmodels' simulation."""
+    ets = pytest.importorskip("statsmodels.tsa.exponential_smoothing.ets")
+    daily = _taylor_daily(shared_dir)
+    y, m = daily.to_numpy(), 7
+    form = "ets({},{},{})".format(error[0].upper(), "N" if trend is None else ("Ad" if damped else "A"),
+                                  "N" if season is None else season[0].upper())
+    mine = jf.forecast(daily, 14, quantiles=(0.1, 0.5, 0.9), model=form, periods=[m])
+    assert mine.attrs["model"] == form
+    w = m if season else 10
+    l0 = y[:w].mean()
+    kw = dict(error=error, trend=trend, damped_trend=damped, seasonal=season, seasonal_periods=m if season else None,
+              initialization_method="known", initial_level=l0)
+    if trend:
+        kw["initial_trend"] = (y[w:2 * w].mean() - l0) / w
+    if season:
+        kw["initial_seasonal"] = y[:m] / l0 if season == "mul" else y[:m] - l0
+    res = ets.ETSModel(daily, **kw).fit(disp=False, maxiter=2000)
+    ref = res.forecast(14).to_numpy()
+    np.testing.assert_allclose(mine["mean"].to_numpy(), ref, rtol=5e-3)
+    if error == "add":
+        frame = res.get_prediction(start=len(y), end=len(y) + 13).summary_frame(alpha=0.2)
+        rtol = 0.01
+    else:
+        frame = res.get_prediction(start=len(y), end=len(y) + 13, method="simulated",
+                                   simulate_repetitions=20000, random_state=1).summary_frame(alpha=0.2)
+        rtol = 0.08
+    half_mine = (mine["q0.9"] - mine["q0.1"]).to_numpy() / 2
+    half_ref = (frame["pi_upper"] - frame["pi_lower"]).to_numpy() / 2
+    np.testing.assert_allclose(half_mine, half_ref, rtol=rtol)
+
+
+def test_ets_auto_form_and_refusals():
+    t = np.arange(7 * 30)
+    season = np.array([1.25, 1.2, 1.15, 1.1, 1.05, 0.7, 0.55])
+    rng = np.random.default_rng(4)
+    y = (100 + 2 * t) * season[t % 7] * (1 + rng.normal(0, 0.02, t.size))
+    s = pd.Series(y, index=pd.date_range("2024-01-01", periods=t.size, freq="D"))
+    out = jf.forecast(s, 7, model="ets(ZZZ)", periods=[7])
+    assert out.attrs["model"].endswith(",M)")  # the growing swing is multiplicative
+    with pytest.raises(joule.InvalidArgumentError, match="ets form"):
+        jf.forecast(s, 7, model="ets(M,X,M)", periods=[7])
+    with pytest.raises(joule.InvalidArgumentError, match="multiplicative seasonality"):
+        jf.forecast(s, 7, model="ets(A,N,M)", periods=[7])
+    s.iloc[10] = -1.0
+    with pytest.raises(joule.InvalidArgumentError, match="strictly positive"):
+        jf.forecast(s, 7, model="ets(M,N,N)", periods=[7])
+    assert jf.forecast(s, 7, model="ets(ZZZ)", periods=[7]).attrs["model"].startswith("ets(A,")
+
+
+def test_cli_forecast_ets_form(cli, tmp_path):
+    t = np.arange(7 * 20)
+    y = (100 + t) * np.array([1.2, 1.1, 1.1, 1.0, 1.0, 0.8, 0.8])[t % 7]
+    ts = pd.date_range("2024-01-01", periods=t.size, freq="D")
+    f = tmp_path / "daily.csv"
+    pd.DataFrame({"timestamp": ts.strftime("%Y-%m-%dT%H:%M:%S"), "value": y}).to_csv(f, index=False)
+    out = subprocess.run([cli, "forecast", "--input", str(f), "--horizon", "7", "--periods", "7", "--model",
+                          "ets(M,A,M)", "--quantiles", "0.1,0.9"], capture_output=True, text=True, check=True)
+    lines = out.stdout.strip().splitlines()
+    assert lines[0] == "timestamp,mean,q0.1,q0.9"
+    first = [float(v) for v in lines[1].split(",")[1:]]
+    assert first[0] == pytest.approx((100 + 140) * 1.2, rel=0.01)  # exact multiplicative series
+    assert first[1] <= first[0] <= first[2]
+    bad = subprocess.run([cli, "forecast", "--input", str(f), "--horizon", "7", "--model", "ets(Q,N,N)"],
+                         capture_output=True, text=True)
+    assert bad.returncode != 0
+    assert "ets form" in bad.stderr

@@ -39,6 +39,9 @@ typedef struct joule_forecast_options {
   size_t n_periods;
   int non_negative;            /* 1: clip forecasts and quantiles at 0 (PV, load) */
   size_t calibration_origins;  /* rolling origins for conformal intervals / CV (default 12) */
+  const char* ets_form;        /* JOULE_FORECAST_ETS: forms to try as R's ets(model=), error A|M|Z, trend
+                                  N|A|Ad|Z, season N|A|M|Z (season uses periods[0]), e.g. "MAdM", "ZZZ";
+                                  NULL (default): additive error, trend chosen, no season */
 } joule_forecast_options;
 
 /* A fitted model. */

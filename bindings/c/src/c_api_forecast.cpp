@@ -33,6 +33,7 @@ joule_status to_options(const joule_forecast_options* c, joule::forecast::ModelO
   o.periods.assign(c->periods, c->periods + c->n_periods);
   o.non_negative = c->non_negative != 0;
   o.calibration_origins = c->calibration_origins;
+  if (c->ets_form != nullptr) o.ets_form = c->ets_form;
   return joule::capi::ok();
 }
 
@@ -58,6 +59,7 @@ JOULE_API void joule_forecast_options_init(joule_forecast_options* o) {
   o->n_periods = 0;
   o->non_negative = 0;
   o->calibration_origins = 12;
+  o->ets_form = nullptr;
 }
 
 JOULE_API joule_status joule_forecaster_create(const joule_forecast_options* options, joule_forecaster** out) {

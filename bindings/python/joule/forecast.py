@@ -114,7 +114,10 @@ def forecast(series: Any, horizon: int, quantiles: Iterable[float] = (0.1, 0.5, 
         series: values on a regular DatetimeIndex (NaN gaps up to one period are interpolated).
         horizon: number of steps to forecast.
         quantiles: levels in (0, 1); one output column ``"q<level>"`` each.
-        model: one of :data:`MODELS` ("auto" chooses by rolling-origin cross-validation).
+        model: one of :data:`MODELS` ("auto" chooses by rolling-origin cross-validation), or
+            ``"ets(FORM)"`` with FORM as R's ``ets(model=)``: error A|M|Z, trend N|A|Ad|Z, season
+            N|A|M|Z (Z: chosen by AICc), e.g. ``"ets(M,Ad,M)"`` or ``"ets(ZZZ)"``; seasonality uses
+            ``periods[0]``.
         periods: seasonal periods in steps, ascending (default: one day and one week).
         non_negative: clip mean and quantiles at zero (PV, load).
         calibration_origins: rolling origins used for conformal intervals and the automatic choice.

@@ -44,7 +44,7 @@ fc::Features to_features(const std::optional<Arr>& x) {
 fc::ModelOptions options(const std::string& model, const std::vector<std::size_t>& periods, bool non_negative,
                          std::size_t calibration_origins, const std::string& remainder, const std::string& intervals) {
   fc::ModelOptions o;
-  o.kind = unwrap(fc::parse_model_kind(model));
+  unwrap(fc::parse_model(model, o));  // also "ets(M,Ad,M)"
   o.periods = periods;
   o.non_negative = non_negative;
   o.calibration_origins = calibration_origins;

@@ -3,12 +3,12 @@
 // Every model is fitted on a regular `joule::TimeSeries` (NaN allowed: short
 // gaps are interpolated, the model reports nothing silently) and predicts a
 // point path plus quantile paths. Intervals are analytic where the model has
-// a closed form (seasonal naive, additive ETS, AR remainders) and otherwise
+// a closed form (seasonal naive, ETS classes 1-2, AR remainders) and otherwise
 // come from split-conformal calibration: the fitted model is re-run from
 // rolling origins inside the training data and the empirical quantiles of its
 // h-step errors (pooled over neighbouring leads) become the interval offsets.
 //
-// Models: seasonal naive (any period), ETS (A,N|A|Ad,N|A) by maximum
+// Models: seasonal naive (any period), ETS (A|M,N|A|Ad,N|A|M) by maximum
 // likelihood, Taylor (2003) double-seasonal Holt-Winters with AR(1) error
 // adjustment, MSTL decomposition (Bandara, Hyndman & Bergmeir 2021; STL of
 // Cleveland et al. 1990) plus a remainder model, ridge and quantile
@@ -58,7 +58,7 @@ struct Features {
 /// Which model.
 enum class ModelKind : std::uint8_t {
   seasonal_naive,       ///< value one season ago (period = periods.back())
-  ets,                  ///< exponential smoothing, additive error, chosen by AICc among the forms allowed
+  ets,                  ///< exponential smoothing (additive or multiplicative error/season), form by AICc
   dshw,                 ///< Taylor (2003) double-seasonal Holt-Winters with AR(1) error adjustment
   mstl,                 ///< MSTL decomposition + remainder model (see Remainder)
   ridge,                ///< ridge regression on calendar, Fourier and user features
@@ -92,6 +92,12 @@ struct ModelOptions {
   std::size_t ar_order = 10;                  ///< AR order of the remainder model
   bool ets_allow_trend = true;                ///< ets: also try (A,A,N) and (A,Ad,N)
   bool ets_seasonal = false;                  ///< ets: additive seasonality with periods.front()
+  /// ets: the forms to try, as R's forecast::ets(model =): error A|M|Z,
+  /// trend N|A|Ad|Z, season N|A|M|Z (Z: choose by AICc), e.g. "ZZZ", "MAdM"
+  /// or "M,Ad,M"; seasonality uses periods.front(). Multiplicative forms need
+  /// strictly positive data; additive error with multiplicative season is
+  /// refused (infinite variance). Empty: from ets_allow_trend/ets_seasonal.
+  std::string ets_form;
   double ridge_lambda = 1.0;                  ///< ridge penalty (features are standardised)
   std::size_t fourier_k = 6;                  ///< Fourier harmonics per period (regression models)
   Intervals intervals = Intervals::automatic;
@@ -128,6 +134,10 @@ Result<std::unique_ptr<Model>> make_model(const ModelOptions& options);
 
 /// Parses "auto", "snaive", "ets", "dshw", "mstl", "ridge", "qreg". Errors: invalid_argument.
 Result<ModelKind> parse_model_kind(std::string_view name);
+
+/// As parse_model_kind, and also "ets(FORM)" (sets kind = ets and ets_form,
+/// e.g. "ets(M,Ad,M)", "ets(ZZZ)"). Errors: invalid_argument.
+Status parse_model(std::string_view name, ModelOptions& options);
 
 /// One-call helper: fit `options` on y and predict.
 Result<Forecast> fit_predict(const TimeSeries& y, std::size_t horizon, std::span<const double> levels,
