@@ -654,19 +654,118 @@ double split_decision(const double* r, std::size_t m, double e) {
   return -std::clamp(0.0, zlo, zhi);
 }
 
+/// What the forward pass reads: V_{t+1} of the non-fast steps, their stage
+/// branches, and the split records of the fast ones. A solve keeps them in
+/// thread-local storage; a Plan owns a copy for later decisions.
+struct DpStores {
+  Arena arena;
+  StageCache cache;
+  SplitStore split;
+};
+
+/// One forward step: the optimal energy change at step t from stored energy e
+/// (minimising stage cost + V_{t+1}), turned into powers. False when no
+/// action is feasible.
+struct StepOut {
+  double ch = 0, dis = 0, imp = 0, exq = 0, cur = 0, e_next = 0;
+};
+bool forward_step(const Prepared& q, const DpStores& st, std::size_t t, double e, StepOut& o) {
+  thread_local Pwl tmp;
+  std::array<GridBranch, 2> gb;
+  const double eps = q.eps_x;
+  const double eps_e = 1e-9 * std::max(1.0, q.ehi);
+  const auto& split = st.split;
+  const auto& cache = st.cache;
+  const auto& arena = st.arena;
+  double bestD = 0;
+  int bestb = -1;
+  if (split.m[t] != 0xFF) {
+    bestD = split_decision(split.rec.data() + split.off[t], split.m[t], e);
+    grid_branches(q, t, gb);
+    bestb = cache.grid[t * 4];
+  } else {
+    grid_branches(q, t, gb);
+    const int n = cache.n[t];
+    auto hx = [&](int b) { return cache.x.data() + cache.off[t * 4 + static_cast<std::size_t>(b)]; };
+    auto hv = [&](int b) { return cache.v.data() + cache.off[t * 4 + static_cast<std::size_t>(b)]; };
+    auto hn = [&](int b) { return static_cast<std::size_t>(cache.cnt[t * 4 + static_cast<std::size_t>(b)]); };
+    if (n == 1 && arena.convex[t + 1]) {
+      const std::size_t a = arena.off[t + 1];
+      if (convex_argmin(hx(0), hv(0), hn(0), e, arena.x0[t + 1], arena.a.data() + a, arena.c.data() + a,
+                        arena.cnt[t + 1], eps_e, bestD))
+        bestb = 0;
+    } else {
+      arena.get_pwl(t + 1, tmp);
+      const double* vx = tmp.x.data();
+      const double* vv = tmp.v.data();
+      const std::size_t vn = tmp.size();
+      double best = kInf;
+      // candidates: breakpoints of the stage branch (V interpolated) and the
+      // breakpoints of V_{t+1} reachable through the branch (h interpolated);
+      // the minimum of a sum of two PWL functions sits at one of them
+      auto take = [&](int b, double D, double f) {
+        if (!std::isfinite(f)) return;
+        if (bestb < 0 || f < best - 1e-12 * (1.0 + std::fabs(best)) ||
+            (f <= best + 1e-12 * (1.0 + std::fabs(best)) && std::fabs(D) < std::fabs(bestD))) {
+          if (bestb < 0 || f < best) best = f;
+          bestD = D;
+          bestb = b;
+        }
+      };
+      for (int b = 0; b < n; ++b) {
+        const double* x = hx(b);
+        const double* v = hv(b);
+        const std::size_t m = hn(b);
+        for (std::size_t j = 0; j < m; ++j) take(b, x[j], v[j] + detail::eval(vx, vv, vn, e + x[j], eps_e));
+        const double ylo = e + x[0] - eps, yhi = e + x[m - 1] + eps;
+        std::size_t i = static_cast<std::size_t>(std::lower_bound(vx, vx + vn, ylo) - vx);
+        for (; i < vn && vx[i] <= yhi; ++i) {
+          const double D = std::clamp(vx[i] - e, x[0], x[m - 1]);
+          take(b, D, detail::eval(x, v, m, D, eps) + vv[i]);
+        }
+      }
+    }
+    if (bestb >= 0) bestb = cache.grid[t * 4 + static_cast<std::size_t>(bestb)];
+  }
+  if (bestb < 0) return false;
+  const double D = bestD;
+  const double dt = q.dt[t];
+  o = StepOut{};
+  if (D > 0) o.ch = std::min(q.pch, D / (q.eta_c * dt));
+  if (D < 0) o.dis = std::min(q.pdis, -D * q.eta_d / dt);
+  const GridBranch& g = gb[static_cast<std::size_t>(bestb)];
+  const double x = std::clamp(q.net[t] + o.ch - o.dis, g.x0, g.x1());
+  double pos = g.x0;
+  for (int i = 0; i < g.n; ++i) {
+    const double used = std::clamp(x - pos, 0.0, g.seg[i].len);
+    switch (g.seg[i].kind) {
+      case Kind::exp: o.exq = g.seg[i].len - used; break;
+      case Kind::cur: o.cur = g.seg[i].len - used; break;
+      case Kind::imp: o.imp = used; break;
+    }
+    pos += g.seg[i].len;
+  }
+  o.e_next = e + dt * (q.eta_c * o.ch - o.dis / q.eta_d);
+  return true;
+}
+
 /// Backward DP over t (V_{t}(e) = min_D h_t(D) + V_{t+1}(e + D), domain
 /// clipped to the SoC band), then a forward pass recovering the schedule.
 /// Convex steps (the common case: energy has a non-negative value) run in
 /// slope form; the exact non-convex machinery of pwl.cpp handles the rest.
-bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
+bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out, DpStores* keep = nullptr) {
   const std::size_t T = q.T;
-  thread_local Arena arena;
-  thread_local StageCache cache;
-  thread_local SplitStore split;
+  thread_local DpStores local;
+  DpStores& st = keep ? *keep : local;
+  Arena& arena = st.arena;
+  StageCache& cache = st.cache;
+  SplitStore& split = st.split;
   thread_local Slopes S;
   thread_local Pwl V, W, phi, tmp;
   thread_local std::vector<Pwl> runs, parts;
-  const bool keep_all = want_schedule && out.want_values;  // every V_t (Bellman certificate)
+  // every V_t: for the Bellman certificate, and for a Plan (decisions and
+  // cost-to-go at any step later)
+  const bool keep_all = want_schedule && (out.want_values || keep != nullptr);
   if (want_schedule) {
     arena.init(T);
     cache.init(T);
@@ -789,7 +888,11 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   }
   out.objective = obj;
   if (!want_schedule) return true;
-  if (keep_all && !out.nonconvex_steps.empty()) {
+  if (keep != nullptr) {  // V_0 too, so a Plan can evaluate every V_t
+    if (slope_form) arena.put(0, S);
+    else arena.put(0, V);
+  }
+  if (out.want_values && keep_all && !out.nonconvex_steps.empty()) {
     if (slope_form) slopes_to_pwl(S, V);
     out.value_x.assign(V.x.begin(), V.x.end());
     out.value_v.assign(V.v.begin(), V.v.end());
@@ -812,84 +915,18 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out) {
   s.soc_kwh.resize(T + 1);
   s.soc_kwh[0] = q.e0;
   double e = q.e0;
+  StepOut so;
   for (std::size_t t = 0; t < T; ++t) {
-    double bestD = 0;
-    int bestb = -1;
-    if (split.m[t] != 0xFF) {
-      bestD = split_decision(split.rec.data() + split.off[t], split.m[t], e);
-      grid_branches(q, t, gb);
-      bestb = cache.grid[t * 4];
-    } else {
-      grid_branches(q, t, gb);
-      const int n = cache.n[t];
-      auto hx = [&](int b) { return cache.x.data() + cache.off[t * 4 + static_cast<std::size_t>(b)]; };
-      auto hv = [&](int b) { return cache.v.data() + cache.off[t * 4 + static_cast<std::size_t>(b)]; };
-      auto hn = [&](int b) { return static_cast<std::size_t>(cache.cnt[t * 4 + static_cast<std::size_t>(b)]); };
-      if (n == 1 && arena.convex[t + 1]) {
-        const std::size_t a = arena.off[t + 1];
-        if (convex_argmin(hx(0), hv(0), hn(0), e, arena.x0[t + 1], arena.a.data() + a, arena.c.data() + a,
-                          arena.cnt[t + 1], eps_e, bestD))
-          bestb = 0;
-      } else {
-        arena.get_pwl(t + 1, tmp);
-        const double* vx = tmp.x.data();
-        const double* vv = tmp.v.data();
-        const std::size_t vn = tmp.size();
-        double best = kInf;
-        // candidates: breakpoints of the stage branch (V interpolated) and the
-        // breakpoints of V_{t+1} reachable through the branch (h interpolated);
-        // the minimum of a sum of two PWL functions sits at one of them
-        auto take = [&](int b, double D, double f) {
-          if (!std::isfinite(f)) return;
-          if (bestb < 0 || f < best - 1e-12 * (1.0 + std::fabs(best)) ||
-              (f <= best + 1e-12 * (1.0 + std::fabs(best)) && std::fabs(D) < std::fabs(bestD))) {
-            if (bestb < 0 || f < best) best = f;
-            bestD = D;
-            bestb = b;
-          }
-        };
-        for (int b = 0; b < n; ++b) {
-          const double* x = hx(b);
-          const double* v = hv(b);
-          const std::size_t m = hn(b);
-          for (std::size_t j = 0; j < m; ++j) take(b, x[j], v[j] + detail::eval(vx, vv, vn, e + x[j], eps_e));
-          const double ylo = e + x[0] - eps, yhi = e + x[m - 1] + eps;
-          std::size_t i = static_cast<std::size_t>(std::lower_bound(vx, vx + vn, ylo) - vx);
-          for (; i < vn && vx[i] <= yhi; ++i) {
-            const double D = std::clamp(vx[i] - e, x[0], x[m - 1]);
-            take(b, D, detail::eval(x, v, m, D, eps) + vv[i]);
-          }
-        }
-      }
-      if (bestb >= 0) bestb = cache.grid[t * 4 + static_cast<std::size_t>(bestb)];
-    }
-    if (bestb < 0) {
+    if (!forward_step(q, st, t, e, so)) {
       out.infeasible_step = t;
       return false;
     }
-    const double D = bestD;
-    const double dt = q.dt[t];
-    double ch = 0, dis = 0;
-    if (D > 0) ch = std::min(q.pch, D / (q.eta_c * dt));
-    if (D < 0) dis = std::min(q.pdis, -D * q.eta_d / dt);
-    const GridBranch& g = gb[static_cast<std::size_t>(bestb)];
-    const double x = std::clamp(q.net[t] + ch - dis, g.x0, g.x1());
-    double imp = 0, exq = 0, cur = 0, pos = g.x0;
-    for (int i = 0; i < g.n; ++i) {
-      const double used = std::clamp(x - pos, 0.0, g.seg[i].len);
-      switch (g.seg[i].kind) {
-        case Kind::exp: exq = g.seg[i].len - used; break;
-        case Kind::cur: cur = g.seg[i].len - used; break;
-        case Kind::imp: imp = used; break;
-      }
-      pos += g.seg[i].len;
-    }
-    s.charge_kw[t] = ch;
-    s.discharge_kw[t] = dis;
-    s.grid_import_kw[t] = imp;
-    s.grid_export_kw[t] = exq;
-    s.pv_curtail_kw[t] = cur;
-    e = e + dt * (q.eta_c * ch - dis / q.eta_d);
+    s.charge_kw[t] = so.ch;
+    s.discharge_kw[t] = so.dis;
+    s.grid_import_kw[t] = so.imp;
+    s.grid_export_kw[t] = so.exq;
+    s.pv_curtail_kw[t] = so.cur;
+    e = so.e_next;
     s.soc_kwh[t + 1] = e;
   }
   return true;
@@ -1681,6 +1718,61 @@ Result<Solution> solve(const Problem& p, const SolveOptions& o) {
                             ? Complementarity::exact
                             : Complementarity::nonconvex_dp;
   return sol;
+}
+
+// ---------------------------------------------------------------- plan (warm start)
+
+struct Plan::Impl {
+  Prepared q;
+  DpStores st;
+  double objective = 0.0;
+};
+
+Plan::Plan() = default;
+Plan::Plan(Plan&&) noexcept = default;
+Plan& Plan::operator=(Plan&&) noexcept = default;
+Plan::~Plan() = default;
+
+Result<Plan> Plan::make(const Problem& p) {
+  JOULE_RETURN_IF_ERROR(validate(p));
+  if (!p.demand_charges.empty())
+    return fail(Errc::unsupported, "a plan cannot carry demand charges (the peak search couples all steps): use solve()",
+                Where::at_field("demand_charges"));
+  auto impl = std::make_unique<Impl>();
+  impl->q = prepare(p);
+  DpOutput d;
+  if (!run_dp(impl->q, true, d, &impl->st)) return fail(infeasible_error(p, d));
+  impl->objective = d.objective;
+  Plan plan;
+  plan.impl_ = std::move(impl);
+  return plan;
+}
+
+std::size_t Plan::steps() const noexcept { return impl_ ? impl_->q.T : 0; }
+double Plan::objective() const noexcept { return impl_ ? impl_->objective : 0.0; }
+
+Result<double> Plan::cost_to_go(std::size_t t, double soc_kwh) const {
+  if (!impl_) return fail(Errc::invalid_argument, "empty plan");
+  const Prepared& q = impl_->q;
+  if (t > q.T) return fail(Errc::invalid_argument, "step beyond the plan", Where::at_field("t"));
+  if (!(soc_kwh >= q.elo - 1e-9 * std::max(1.0, q.ehi) && soc_kwh <= q.ehi + 1e-9 * std::max(1.0, q.ehi)))
+    return fail(Errc::invalid_argument, "stored energy outside the plan's SoC band", Where::at_field("soc_kwh"));
+  thread_local Pwl f;
+  impl_->st.arena.get_pwl(t, f);
+  const double v = detail::eval(f, soc_kwh, 1e-9 * std::max(1.0, q.ehi));
+  if (!std::isfinite(v))
+    return fail(Errc::infeasible, "the terminal condition cannot be met from this stored energy", Where::at_field("soc_kwh"));
+  return v;
+}
+
+Result<StepDecision> Plan::decide(std::size_t t, double soc_kwh) const {
+  if (!impl_) return fail(Errc::invalid_argument, "empty plan");
+  if (t >= impl_->q.T) return fail(Errc::invalid_argument, "step beyond the plan", Where::at_field("t"));
+  JOULE_TRY(const double v, cost_to_go(t, soc_kwh));
+  StepOut o;
+  if (!forward_step(impl_->q, impl_->st, t, soc_kwh, o))
+    return fail(Errc::infeasible, "no feasible action at this step from this stored energy", Where::at_field("soc_kwh"));
+  return StepDecision{o.ch, o.dis, o.imp, o.exq, o.cur, o.e_next, v};
 }
 
 }  // namespace joule::battery

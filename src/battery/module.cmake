@@ -23,6 +23,7 @@ if(NOT JOULE_FIRMWARE)
 endif()
 set(JOULE_TEST_SOURCES_battery ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/test_dispatch.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/test_site_lp.cpp
+    ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/test_plan.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/core/test_rt_controller.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/core/test_arbitrage.cpp ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/test_arbitrage_host.cpp
     ${CMAKE_CURRENT_SOURCE_DIR}/tests/battery/core/test_rt_controller_c.cpp)

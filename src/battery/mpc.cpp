@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 
 namespace joule::battery {
 
@@ -179,12 +180,26 @@ Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast,
     return v.empty() ? std::vector<double>{} : std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(t),
                                                                    v.begin() + static_cast<std::ptrdiff_t>(t + n));
   };
+  const bool shrinking = o.horizon_mode == HorizonMode::shrinking;
+  // Warm start (shrinking mode): the block's Plan, the step it starts at and
+  // the forecast it was solved on.
+  std::optional<Plan> plan;
+  std::size_t plan_t0 = 0;
+  Problem plan_q;
+  double block_terminal = -1.0;  // terminal value of the current block (shrinking mode)
   for (std::size_t t = 0; t < T; ++t) {
-    const std::size_t n = std::min(o.horizon_steps, T - t);
+    const std::size_t end = shrinking ? std::min(T, (t / o.horizon_steps + 1) * o.horizon_steps)
+                                      : std::min(T, t + o.horizon_steps);
+    const std::size_t n = end - t;
+    if (shrinking && t % o.horizon_steps == 0) {
+      block_terminal = -1.0;
+      plan.reset();
+    }
     std::vector<Scenario> sc = forecast ? forecast(t, n) : std::vector<Scenario>{};
     if (sc.empty()) sc.push_back(Scenario{});
     double wsum = 0, exp_cost = 0, lo = INFINITY, hi = -INFINITY, best_w = -1;
     double ch = 0, dis = 0;
+    const bool plan_mode = shrinking && o.warm_start && sc.size() == 1 && truth.demand_charges.empty();
     std::vector<Problem> probs;        // per feasible scenario: its horizon problem
     std::vector<double> weights;       // its weight
     std::vector<std::array<double, 2>> cands;  // its optimal first step (charge, discharge)
@@ -206,10 +221,17 @@ Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast,
       q.carbon = truth.carbon;
       if (t + n < T) {
         // energy left at the horizon end is worth what it would sell for later
+        // (in shrinking mode fixed at the block's start, so later solves of the
+        // block are sub-problems of its first)
         double mean = 0;
         for (double v : q.price_export) mean += v;
         mean /= static_cast<double>(n);
-        q.battery.terminal = {TerminalMode::value, 0.0, o.terminal_value_factor * std::max(0.0, mean) * b.eta_discharge};
+        double value = o.terminal_value_factor * std::max(0.0, mean) * b.eta_discharge;
+        if (shrinking) {
+          if (block_terminal < 0) block_terminal = value;
+          value = block_terminal;
+        }
+        q.battery.terminal = {TerminalMode::value, 0.0, value};
       }
       for (const auto& w : truth.demand_charges) {
         if (w.end <= t || w.start >= t + n) continue;
@@ -220,6 +242,43 @@ Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast,
         dw.start = std::max(w.start, t) - t;
         dw.end = std::min(w.end, t + n) - t;
         q.demand_charges.push_back(dw);
+      }
+      if (plan_mode) {
+        // Same forecast for the rest of the block as when the Plan was made:
+        // its value functions decide (Bellman: a new solve would agree).
+        const std::size_t k = t - plan_t0;
+        auto same = [&](const std::vector<double>& a, const std::vector<double>& full) {
+          if (a.size() + k != full.size()) return false;
+          for (std::size_t i = 0; i < a.size(); ++i)
+            if (a[i] != full[k + i]) return false;
+          return true;
+        };
+        const bool reuse = plan && t > plan_t0 && same(q.price_import, plan_q.price_import) &&
+                           same(q.price_export, plan_q.price_export) && same(q.load_kw, plan_q.load_kw) &&
+                           same(q.pv_kw, plan_q.pv_kw) &&
+                           q.battery.terminal.value_per_kwh == plan_q.battery.terminal.value_per_kwh;
+        if (!reuse) {
+          auto made = Plan::make(q);
+          if (made) {
+            plan = std::move(*made);
+            plan_t0 = t;
+            plan_q = q;
+          } else {
+            plan.reset();
+          }
+        }
+        if (plan) {
+          auto d = plan->decide(t - plan_t0, e);
+          if (d) {
+            if (reuse) ++res.warm_decisions;
+            wsum = 1.0;
+            exp_cost = lo = hi = d->cost_to_go;
+            ch = d->charge_kw;
+            dis = d->discharge_kw;
+            continue;
+          }
+          plan.reset();  // e.g. the measured SoC left the plan's band: solve anew
+        }
       }
       auto sol = solve(q);
       if (!sol) continue;

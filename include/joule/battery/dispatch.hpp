@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -207,6 +208,42 @@ struct Solution {
 /// Solves the canonical problem exactly. Errors: invalid_argument (field named),
 /// infeasible (step and constraint named; see screen() for amounts).
 Result<Solution> solve(const Problem& p, const SolveOptions& o = {});
+
+/// The optimal action of one step, read from a Plan.
+struct StepDecision {
+  double charge_kw = 0, discharge_kw = 0;
+  double grid_import_kw = 0, grid_export_kw = 0, pv_curtail_kw = 0;
+  double soc_next_kwh = 0;  ///< stored energy after the step
+  double cost_to_go = 0;    ///< optimal cost of the steps [t, T) from the given stored energy [currency]
+};
+
+/// A solved horizon kept for warm starts (model-predictive control). The DP's
+/// cost-to-go functions V_t answer "what is optimal at step t from stored
+/// energy e" for any t and any e in the SoC band with one forward step: by
+/// Bellman's principle the answer is what a new solve of steps [t, T) from e
+/// with the same data would choose, and cost_to_go is that solve's objective.
+/// Problems with demand charges are refused (their peak search couples the
+/// steps: use solve()). Thread-compatible: decide() is const.
+class Plan {
+ public:
+  /// Solves `p` and keeps its value functions. Errors: as solve(); unsupported with demand charges.
+  static Result<Plan> make(const Problem& p);
+  Plan(Plan&&) noexcept;
+  Plan& operator=(Plan&&) noexcept;
+  ~Plan();
+  std::size_t steps() const noexcept;  ///< T
+  double objective() const noexcept;   ///< V_0 at the problem's initial SoC [currency]
+  /// Optimal action at step t (0 <= t < T) from `soc_kwh` stored.
+  /// Errors: invalid_argument (t, or energy outside the band), infeasible (terminal unreachable).
+  Result<StepDecision> decide(std::size_t t, double soc_kwh) const;
+  /// V_t(soc_kwh), t <= T. Errors as decide().
+  Result<double> cost_to_go(std::size_t t, double soc_kwh) const;
+
+ private:
+  Plan();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 /// Parses a `joule.battery.case/1` JSON document (the reference-case schema).
 Result<Problem> parse_case_json(std::string_view json);

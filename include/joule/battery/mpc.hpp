@@ -5,7 +5,8 @@
 // re-solves the exact dispatch over the next `horizon_steps` using forecasts
 // (one point path, or several quantile scenarios with weights), applies the
 // first step to the true data, and finally compares the realised cost with
-// the perfect-foresight optimum.
+// the perfect-foresight optimum. In shrinking-horizon mode an unchanged
+// forecast is not re-solved: the kept Plan decides from the measured SoC.
 //
 // Example:
 //   auto rep = joule::battery::value_report(problem, solution.schedule);
@@ -58,10 +59,23 @@ enum class ScenarioPolicy : std::uint8_t {
   most_likely,        ///< the first step of the scenario with the largest weight
 };
 
+/// Where each re-optimisation's horizon ends.
+enum class HorizonMode : std::uint8_t {
+  rolling,    ///< steps [t, t + horizon_steps): the end moves with t
+  shrinking,  ///< steps [t, end of the current block of horizon_steps): a day-ahead plan re-optimised within its day
+};
+
 /// Receding-horizon options.
 struct MpcOptions {
   ScenarioPolicy policy = ScenarioPolicy::min_expected_cost;  ///< see ScenarioPolicy
-  std::size_t horizon_steps = 96;  ///< look-ahead per solve
+  std::size_t horizon_steps = 96;  ///< look-ahead per solve (block length in shrinking mode)
+  HorizonMode horizon_mode = HorizonMode::rolling;  ///< see HorizonMode
+  /// Shrinking mode with one scenario and no demand charges: the block's
+  /// first solve is kept as a Plan; while the forecast of the rest of the
+  /// block is unchanged, the next step is decided from the measured SoC by
+  /// one forward step of that Plan (exactly what a new solve would choose)
+  /// instead of a new solve. A changed forecast triggers a new Plan.
+  bool warm_start = true;
   double terminal_value_factor = 1.0;  ///< value of energy left at a horizon end = factor x mean forecast export price x eta_discharge
 };
 
@@ -73,7 +87,8 @@ struct MpcResult {
   double regret = 0;                  ///< realised - perfect foresight (>= 0 up to the terminal condition)
   std::vector<double> expected_cost;  ///< per solve: weighted mean of the scenarios' optima
   std::vector<double> cost_spread;    ///< per solve: max - min of the scenarios' optima
-  std::size_t solves = 0;
+  std::size_t solves = 0;              ///< decisions taken (one per step)
+  std::size_t warm_decisions = 0;      ///< of them, read from a kept Plan without a new solve
   std::size_t candidate_solves = 0;   ///< extra solves that scored candidate first steps
 };
 
