@@ -3,12 +3,15 @@
 // 1 s; it fails the run if any limit is violated).
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "../tests/battery/core/rt_sim.hpp"
 #include "joule/battery/dispatch.hpp"
+#include "joule/battery/mpc.hpp"
 
 namespace {
 std::string slurp(const std::string& rel) {
@@ -36,6 +39,37 @@ void BM_dispatch_home_day(benchmark::State& s) { solve_case(s, "home_24h15_doubl
 BENCHMARK(BM_dispatch_grid_year)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_dispatch_home_year)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_dispatch_home_day)->Unit(benchmark::kMicrosecond);
+
+// A week of 15-minute steps under a shrinking daily horizon with a day-ahead
+// load forecast: cold (a new solve every step) against warm (one Plan per day,
+// every other step one forward step of it). Both realise the same schedule.
+void mpc_week(benchmark::State& state, bool warm) {
+  auto prob = joule::battery::parse_case_json(slurp("tests/data/battery/home_7d15_mixed.json"));
+  if (!prob) {
+    state.SkipWithError("case not found or invalid");
+    return;
+  }
+  std::vector<double> fl(prob->load_kw);
+  for (std::size_t k = 0; k < fl.size(); ++k) fl[k] *= 1.0 + 0.15 * std::sin(0.37 * static_cast<double>(k));
+  auto fc = [&](std::size_t t, std::size_t n) {
+    joule::battery::Scenario s;
+    s.load_kw.assign(fl.begin() + static_cast<std::ptrdiff_t>(t), fl.begin() + static_cast<std::ptrdiff_t>(t + n));
+    return std::vector<joule::battery::Scenario>{s};
+  };
+  joule::battery::MpcOptions o;
+  o.horizon_steps = 96;
+  o.horizon_mode = joule::battery::HorizonMode::shrinking;
+  o.warm_start = warm;
+  for (auto _ : state) {
+    auto r = joule::battery::mpc_backtest(*prob, fc, o);
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * prob->steps()));
+}
+void BM_mpc_week_shrinking_cold(benchmark::State& s) { mpc_week(s, false); }
+void BM_mpc_week_shrinking_warm(benchmark::State& s) { mpc_week(s, true); }
+BENCHMARK(BM_mpc_week_shrinking_cold)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_mpc_week_shrinking_warm)->Unit(benchmark::kMillisecond);
 
 void BM_rt_step(benchmark::State& state) {
   joule::battery::RtConfig cfg;

@@ -669,8 +669,8 @@ struct DpStores {
 struct StepOut {
   double ch = 0, dis = 0, imp = 0, exq = 0, cur = 0, e_next = 0;
 };
-bool forward_step(const Prepared& q, const DpStores& st, std::size_t t, double e, StepOut& o) {
-  thread_local Pwl tmp;
+[[gnu::always_inline]] inline bool forward_step(const Prepared& q, const DpStores& st, std::size_t t, double e, StepOut& o,
+                                                Pwl& tmp) {
   std::array<GridBranch, 2> gb;
   const double eps = q.eps_x;
   const double eps_e = 1e-9 * std::max(1.0, q.ehi);
@@ -917,7 +917,7 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out, DpStores* keep
   double e = q.e0;
   StepOut so;
   for (std::size_t t = 0; t < T; ++t) {
-    if (!forward_step(q, st, t, e, so)) {
+    if (!forward_step(q, st, t, e, so, tmp)) {
       out.infeasible_step = t;
       return false;
     }
@@ -1770,7 +1770,8 @@ Result<StepDecision> Plan::decide(std::size_t t, double soc_kwh) const {
   if (t >= impl_->q.T) return fail(Errc::invalid_argument, "step beyond the plan", Where::at_field("t"));
   JOULE_TRY(const double v, cost_to_go(t, soc_kwh));
   StepOut o;
-  if (!forward_step(impl_->q, impl_->st, t, soc_kwh, o))
+  thread_local Pwl tmp;
+  if (!forward_step(impl_->q, impl_->st, t, soc_kwh, o, tmp))
     return fail(Errc::infeasible, "no feasible action at this step from this stored energy", Where::at_field("soc_kwh"));
   return StepDecision{o.ch, o.dis, o.imp, o.exq, o.cur, o.e_next, v};
 }

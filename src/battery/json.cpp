@@ -2,6 +2,8 @@
 // reference cases in, `{"objective", "schedule", "certificate", ...}` out.
 #include <cmath>
 #include <nlohmann/json.hpp>
+
+#include "joule/battery/mpc.hpp"
 #include <string>
 
 #include "joule/battery/dispatch.hpp"
@@ -137,6 +139,15 @@ Result<Problem> parse_case_json(std::string_view text) {
   return p;
 }
 
+namespace {
+json schedule_json(const Schedule& sc) {
+  return {{"grid_import_kw", sc.grid_import_kw}, {"grid_export_kw", sc.grid_export_kw},
+          {"charge_kw", sc.charge_kw},           {"discharge_kw", sc.discharge_kw},
+          {"pv_curtail_kw", sc.pv_curtail_kw},   {"soc_kwh", sc.soc_kwh},
+          {"peak_kw", sc.peak_kw}};
+}
+}  // namespace
+
 std::string solution_to_json(const Problem& p, const Solution& s, const Verification& v) {
   (void)p;
   auto num_or_null = [](double x) -> json { return std::isfinite(x) ? json(x) : json(nullptr); };
@@ -146,11 +157,7 @@ std::string solution_to_json(const Problem& p, const Solution& s, const Verifica
              {"carbon", s.breakdown.carbon},
              {"demand", s.breakdown.demand},
              {"terminal_value", s.breakdown.terminal_value}};
-  const auto& sc = s.schedule;
-  json sched = {{"grid_import_kw", sc.grid_import_kw}, {"grid_export_kw", sc.grid_export_kw},
-                {"charge_kw", sc.charge_kw},           {"discharge_kw", sc.discharge_kw},
-                {"pv_curtail_kw", sc.pv_curtail_kw},   {"soc_kwh", sc.soc_kwh},
-                {"peak_kw", sc.peak_kw}};
+  const json sched = schedule_json(s.schedule);
   json cert = {{"pi", s.certificate.pi},
                {"w", s.certificate.w},
                {"demand_nu", s.certificate.demand_nu},
@@ -179,6 +186,25 @@ std::string solution_to_json(const Problem& p, const Solution& s, const Verifica
               {"verification", ver},
               {"warnings", s.warnings},
               {"stats", {{"max_pieces", s.max_pieces}, {"dp_passes", s.dp_passes}}}};
+  return out.dump();
+}
+
+std::string mpc_result_to_json(const MpcResult& r) {
+  auto nums = [](const std::vector<double>& v) {
+    json a = json::array();
+    for (double x : v) a.push_back(std::isfinite(x) ? json(x) : json(nullptr));
+    return a;
+  };
+  const json sched = schedule_json(r.realised);
+  json out = {{"realised_cost", r.realised_cost},
+              {"perfect_foresight_cost", r.perfect_foresight_cost},
+              {"regret", r.regret},
+              {"solves", r.solves},
+              {"warm_decisions", r.warm_decisions},
+              {"candidate_solves", r.candidate_solves},
+              {"expected_cost", nums(r.expected_cost)},
+              {"cost_spread", nums(r.cost_spread)},
+              {"schedule", sched}};
   return out.dump();
 }
 

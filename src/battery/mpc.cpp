@@ -248,6 +248,7 @@ Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast,
         // its value functions decide (Bellman: a new solve would agree).
         const std::size_t k = t - plan_t0;
         auto same = [&](const std::vector<double>& a, const std::vector<double>& full) {
+          if (a.empty() && full.empty()) return true;  // e.g. no PV at all
           if (a.size() + k != full.size()) return false;
           for (std::size_t i = 0; i < a.size(); ++i)
             if (a[i] != full[k + i]) return false;

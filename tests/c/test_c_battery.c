@@ -13,6 +13,21 @@ static const char* kCase =
     " \"terminal\": {\"mode\": \"free\"}, \"p_charge_max_kw\": 1.0, \"p_discharge_max_kw\": 1.0,"
     " \"eta_charge\": 1.0, \"eta_discharge\": 1.0}, \"grid\": {\"import_max_kw\": 5, \"export_max_kw\": 5}}";
 
+/* The case's own prices as the forecast (a perfect point forecast). */
+static int truth_forecast(void* user, size_t t, size_t n, double* pi, double* pe, double* load, double* pv) {
+  static const double price[4] = {0.1, 0.5, 0.1, 0.5};
+  size_t k;
+  int* calls = (int*)user;
+  ++*calls;
+  (void)pv;
+  for (k = 0; k < n; ++k) {
+    pi[k] = price[t + k];
+    pe[k] = price[t + k];
+    load[k] = 0.0;
+  }
+  return 0;
+}
+
 int main(void) {
   double obj = 0;
   CHECK(joule_battery_objective_json(kCase, strlen(kCase), &obj) == JOULE_OK);
@@ -26,6 +41,45 @@ int main(void) {
   CHECK(strstr(buf, "\"objective\"") != NULL && strstr(buf, "\"certificate\"") != NULL);
   CHECK(strstr(buf, "\"proven_optimal\":true") != NULL);
   free(buf);
+
+  /* A plan answers any step from any stored energy. */
+  {
+    joule_battery_plan* plan = NULL;
+    joule_battery_step st;
+    joule_battery_mpc_options mo;
+    int calls = 0;
+    char* mbuf;
+    size_t mlen = 0;
+    CHECK(joule_battery_plan_create_json(kCase, strlen(kCase), &plan) == JOULE_OK);
+    CHECK(joule_battery_plan_steps(plan) == 4);
+    CHECK(joule_battery_plan_decide(plan, 0, 0.0, &st) == JOULE_OK);
+    CHECK(fabs(st.charge_kw - 1.0) < 1e-9 && fabs(st.cost_to_go - (-0.8)) < 1e-9);
+    CHECK(joule_battery_plan_decide(plan, 2, 0.5, &st) == JOULE_OK); /* top up 0.5 at 0.1, sell 1 at 0.5 */
+    CHECK(fabs(st.charge_kw - 0.5) < 1e-9 && fabs(st.soc_next_kwh - 1.0) < 1e-9);
+    CHECK(fabs(st.cost_to_go - (0.05 - 0.5)) < 1e-9);
+    CHECK(joule_battery_plan_decide(plan, 1, 0.0, &st) == JOULE_OK); /* empty at a dear step: wait */
+    CHECK(st.charge_kw == 0.0 && st.discharge_kw == 0.0 && fabs(st.cost_to_go - (-0.4)) < 1e-9);
+    CHECK(joule_battery_plan_decide(plan, 4, 0.0, &st) == JOULE_INVALID_ARGUMENT);
+    CHECK(joule_battery_plan_decide(plan, 0, 2.0, &st) == JOULE_INVALID_ARGUMENT);
+    joule_battery_plan_destroy(plan);
+
+    /* Shrinking horizon of 2 steps with a perfect forecast: the optimum, and
+       the second step of each block is read from the block's plan. */
+    joule_battery_mpc_options_init(&mo);
+    mo.horizon_steps = 2;
+    mo.horizon_mode = JOULE_BATTERY_HORIZON_SHRINKING;
+    CHECK(joule_battery_mpc_backtest_json(kCase, strlen(kCase), &mo, truth_forecast, &calls, NULL, 0, &mlen) ==
+          JOULE_BUFFER_TOO_SMALL);
+    mbuf = (char*)malloc(mlen + 1);
+    CHECK(joule_battery_mpc_backtest_json(kCase, strlen(kCase), &mo, truth_forecast, &calls, mbuf, mlen + 1, &mlen) ==
+          JOULE_OK);
+    CHECK(calls == 8); /* 4 steps, twice */
+    CHECK(strstr(mbuf, "\"warm_decisions\":2") != NULL);
+    CHECK(strstr(mbuf, "\"realised_cost\":-0.8") != NULL);
+    free(mbuf);
+    mo.struct_size = 3;
+    CHECK(joule_battery_mpc_backtest_json(kCase, strlen(kCase), &mo, NULL, NULL, NULL, 0, &mlen) == JOULE_INVALID_ARGUMENT);
+  }
 
   const char* bad = "{\"dt_hours\": 1.0, \"series\": {\"price_import\": [0.1], \"price_export\": [0.1]},"
                     " \"battery\": {\"capacity_kwh\": -1, \"soc_init\": 0, \"p_charge_max_kw\": 1, \"p_discharge_max_kw\": 1}}";

@@ -289,3 +289,72 @@ def test_bellman_certificate_where_complementarity_binds(test_data: Path) -> Non
     assert abs(res["objective"] - cert["bellman_bound"]) <= 1e-9 * max(1.0, abs(res["objective"]))
     assert cert["lp_bound"] < res["objective"] - 0.1
     assert len(cert["bellman"]["offset"]) == len(case["series"]["price_import"]) + 2
+
+
+def _tail(case: dict, t: int, soc_kwh: float) -> dict:
+    """Steps [t, T) of a case, starting from soc_kwh stored."""
+    out = json.loads(json.dumps(case))
+    for k, v in out["series"].items():
+        if isinstance(v, list) and len(v) > 1:
+            out["series"][k] = v[t:]
+    if isinstance(out.get("dt_hours"), list):
+        out["dt_hours"] = out["dt_hours"][t:]
+    out["battery"]["soc_init"] = soc_kwh / out["battery"]["capacity_kwh"]
+    return out
+
+
+@pytest.mark.parametrize("name", ["home_24h15_negative_midday", "grid_24h15_terminal_value", "home_48h_mixed_dt"])
+def test_plan_decides_like_a_new_solve(name: str, test_data: Path) -> None:
+    case = json.loads((test_data / "battery" / f"{name}.json").read_text())
+    plan = jb.Plan(case)
+    assert plan.objective == pytest.approx(jb.optimize_case(case)["objective"], rel=1e-9, abs=1e-9)
+    b = case["battery"]
+    cap = b["capacity_kwh"]
+    checked = 0
+    for t in (3, plan.steps // 2, plan.steps - 2):
+        for frac in (0.1, 0.6):
+            e = (b.get("soc_min", 0.0) + frac * (b.get("soc_max", 1.0) - b.get("soc_min", 0.0))) * cap
+            try:
+                cold = jb.optimize_case(_tail(case, t, e))
+            except joule.InfeasibleError:
+                with pytest.raises(joule.InfeasibleError):
+                    plan.decide(t, e)
+                continue
+            d = plan.decide(t, e)
+            assert d["cost_to_go"] == pytest.approx(cold["objective"], rel=1e-9, abs=1e-9)
+            assert d["charge_kw"] == pytest.approx(cold["schedule"]["charge_kw"][0], abs=1e-9)
+            assert d["discharge_kw"] == pytest.approx(cold["schedule"]["discharge_kw"][0], abs=1e-9)
+            checked += 1
+    assert checked >= 3
+    with pytest.raises(joule.InvalidArgumentError):
+        plan.decide(plan.steps, 0.5 * cap)
+
+
+def test_mpc_backtest_warm_equals_cold_and_perfect_foresight(test_data: Path) -> None:
+    case = json.loads((test_data / "battery" / "home_7d15_mixed.json").read_text())
+    T = len(case["series"]["price_import"])
+    load = np.asarray(case["series"]["load_kw"], dtype=float)
+    noisy = load * (1 + 0.15 * np.sin(0.37 * np.arange(T)))
+    calls = []
+
+    def day_ahead(t: int, n: int) -> dict:
+        calls.append(t)
+        return {"load_kw": noisy[t:t + n]}
+
+    cold = jb.mpc_backtest(case, day_ahead, horizon_steps=96, horizon_mode="shrinking", warm_start=False)
+    warm = jb.mpc_backtest(case, day_ahead, horizon_steps=96, horizon_mode="shrinking")
+    assert len(calls) == 2 * T
+    assert cold["warm_decisions"] == 0
+    assert warm["warm_decisions"] == T - T // 96
+    assert warm["realised_cost"] == pytest.approx(cold["realised_cost"], rel=1e-9)
+    np.testing.assert_allclose(warm["schedule"]["charge_kw"], cold["schedule"]["charge_kw"], atol=1e-9)
+    assert warm["regret"] > 0
+    assert {"grid_import_kw", "charge_kw", "discharge_kw", "soc_kwh"} <= set(warm["schedule"].columns)
+    assert len(warm["schedule"]) == T
+    # perfect foresight over the whole horizon realises the optimum
+    pf = jb.mpc_backtest(case, None, horizon_steps=T, horizon_mode="shrinking")
+    assert pf["regret"] == pytest.approx(0.0, abs=1e-6 * (1 + abs(pf["perfect_foresight_cost"])))
+    with pytest.raises(joule.InvalidArgumentError, match="horizon_mode"):
+        jb.mpc_backtest(case, None, horizon_mode="sliding")
+    with pytest.raises(ValueError, match="forecaster"):
+        jb.mpc_backtest(case, lambda t, n: {"load_kw": [1.0]}, horizon_steps=8)

@@ -40,6 +40,64 @@ JOULE_API joule_status joule_battery_site_json(const char* site_json, size_t sit
 /* Objective [currency] of the optimum of a JSON case (one call, no output buffer). */
 JOULE_API joule_status joule_battery_objective_json(const char* case_json, size_t case_len, double* objective);
 
+/* A solved horizon kept for warm starts (joule::battery::Plan): the optimal
+ * action of any step from any stored energy, as a new solve of the remaining
+ * steps from that energy would choose, at the cost of one forward step. */
+typedef struct joule_battery_plan joule_battery_plan;
+
+/* One step's optimal action. */
+typedef struct joule_battery_step {
+  double charge_kw, discharge_kw, grid_import_kw, grid_export_kw, pv_curtail_kw;
+  double soc_next_kwh; /* stored energy after the step */
+  double cost_to_go;   /* optimal cost of steps [t, T) from the given energy [currency] */
+} joule_battery_step;
+
+/* Solves a JSON case and keeps its value functions. Errors as
+ * joule_battery_optimize_json, plus JOULE_UNSUPPORTED for demand charges. */
+JOULE_API joule_status joule_battery_plan_create_json(const char* case_json, size_t case_len,
+                                                      joule_battery_plan** out);
+JOULE_API void joule_battery_plan_destroy(joule_battery_plan* plan);
+/* Number of steps T (0 for NULL). */
+JOULE_API size_t joule_battery_plan_steps(const joule_battery_plan* plan);
+/* Optimal action at step t (< T) from soc_kwh stored. Errors: JOULE_INVALID_ARGUMENT
+ * (t, or energy outside the SoC band), JOULE_INFEASIBLE (terminal condition out of reach). */
+JOULE_API joule_status joule_battery_plan_decide(const joule_battery_plan* plan, size_t t, double soc_kwh,
+                                                 joule_battery_step* out);
+
+/* Receding-horizon backtest (joule::battery::mpc_backtest). */
+typedef enum joule_battery_horizon_mode {
+  JOULE_BATTERY_HORIZON_ROLLING = 0,   /* steps [t, t + horizon_steps) */
+  JOULE_BATTERY_HORIZON_SHRINKING = 1, /* steps [t, end of the current block of horizon_steps) */
+  JOULE_BATTERY_HORIZON_FORCE_INT32_ = 0x7FFFFFFF
+} joule_battery_horizon_mode;
+
+typedef struct joule_battery_mpc_options {
+  size_t struct_size; /* sizeof(joule_battery_mpc_options) */
+  size_t horizon_steps;                    /* default 96 */
+  joule_battery_horizon_mode horizon_mode; /* default rolling */
+  int warm_start;                          /* 1 (default): shrinking mode reuses the block's plan while the forecast is unchanged */
+  double terminal_value_factor;            /* default 1: energy left at a horizon end is worth factor x mean export price x eta */
+} joule_battery_mpc_options;
+
+JOULE_API void joule_battery_mpc_options_init(joule_battery_mpc_options* options);
+
+/* Point forecast of steps [t, t + n): write n values into each array (pv_kw
+ * is NULL when the case has no PV). Return 0; nonzero means "no forecast":
+ * the true values are used for this call. */
+typedef int (*joule_battery_forecast_fn)(void* user, size_t t, size_t n, double* price_import,
+                                         double* price_export, double* load_kw, double* pv_kw);
+
+/* Replays the case step by step, re-optimising with the forecasts of
+ * `forecast` (NULL: perfect foresight) and applying each first step to the
+ * true data; writes {"realised_cost", "perfect_foresight_cost", "regret",
+ * "solves", "warm_decisions", "candidate_solves", "expected_cost", "cost_spread",
+ * "schedule"} into buf (cap bytes incl. NUL; *len gets the length needed).
+ * options NULL: defaults. Errors as joule_battery_optimize_json. */
+JOULE_API joule_status joule_battery_mpc_backtest_json(const char* case_json, size_t case_len,
+                                                       const joule_battery_mpc_options* options,
+                                                       joule_battery_forecast_fn forecast, void* user, char* buf,
+                                                       size_t cap, size_t* len);
+
 /* The real-time controller's configuration, output, flags and the
  * heap-free (caller storage) functions firmware links from joule_core. */
 #include "joule/battery/rt_controller_c.h"

@@ -5,6 +5,7 @@
 #include "c_api_internal.hpp"
 #include "joule/battery/detail/rt_config_c.hpp"
 #include "joule/battery/dispatch.hpp"
+#include "joule/battery/mpc.hpp"
 #include "joule/battery/site.hpp"
 #include "joule/battery/rt_controller.hpp"
 #include "joule.h"
@@ -29,6 +30,93 @@ JOULE_API joule_status joule_battery_optimize_json(const char* case_json, size_t
     if (!sol) return report(sol.error());
     const auto ver = joule::battery::verify(*prob, sol->schedule, sol->certificate);
     return joule::capi::write_string(joule::battery::solution_to_json(*prob, *sol, ver), buf, cap, len);
+  });
+}
+
+struct joule_battery_plan {
+  joule::battery::Plan plan;
+};
+
+JOULE_API joule_status joule_battery_plan_create_json(const char* case_json, size_t case_len,
+                                                      joule_battery_plan** out) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(case_json != nullptr && out != nullptr, "NULL argument");
+    *out = nullptr;
+    auto prob = joule::battery::parse_case_json(std::string_view(case_json, case_len));
+    if (!prob) return report(prob.error());
+    auto plan = joule::battery::Plan::make(*prob);
+    if (!plan) return report(plan.error());
+    *out = new joule_battery_plan{std::move(*plan)};
+    return joule::capi::ok();
+  });
+}
+
+JOULE_API void joule_battery_plan_destroy(joule_battery_plan* plan) { delete plan; }
+
+JOULE_API size_t joule_battery_plan_steps(const joule_battery_plan* plan) {
+  return plan == nullptr ? 0 : plan->plan.steps();
+}
+
+JOULE_API joule_status joule_battery_plan_decide(const joule_battery_plan* plan, size_t t, double soc_kwh,
+                                                 joule_battery_step* out) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(plan != nullptr && out != nullptr, "NULL argument");
+    auto d = plan->plan.decide(t, soc_kwh);
+    if (!d) return report(d.error());
+    *out = joule_battery_step{d->charge_kw,     d->discharge_kw, d->grid_import_kw, d->grid_export_kw,
+                              d->pv_curtail_kw, d->soc_next_kwh, d->cost_to_go};
+    return joule::capi::ok();
+  });
+}
+
+JOULE_API void joule_battery_mpc_options_init(joule_battery_mpc_options* o) {
+  if (o == nullptr) return;
+  const joule::battery::MpcOptions d;
+  o->struct_size = sizeof(joule_battery_mpc_options);
+  o->horizon_steps = d.horizon_steps;
+  o->horizon_mode = JOULE_BATTERY_HORIZON_ROLLING;
+  o->warm_start = d.warm_start ? 1 : 0;
+  o->terminal_value_factor = d.terminal_value_factor;
+}
+
+JOULE_API joule_status joule_battery_mpc_backtest_json(const char* case_json, size_t case_len,
+                                                       const joule_battery_mpc_options* options,
+                                                       joule_battery_forecast_fn forecast, void* user, char* buf,
+                                                       size_t cap, size_t* len) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(case_json != nullptr && len != nullptr, "NULL argument");
+    joule::battery::MpcOptions o;
+    if (options != nullptr) {
+      if (options->struct_size < sizeof(joule_battery_mpc_options))
+        return report(JOULE_INVALID_ARGUMENT, "joule_battery_mpc_options.struct_size too small: call joule_battery_mpc_options_init");
+      if (options->horizon_mode != JOULE_BATTERY_HORIZON_ROLLING && options->horizon_mode != JOULE_BATTERY_HORIZON_SHRINKING)
+        return report(JOULE_INVALID_ARGUMENT, "unknown joule_battery_horizon_mode");
+      o.horizon_steps = options->horizon_steps;
+      o.horizon_mode = options->horizon_mode == JOULE_BATTERY_HORIZON_SHRINKING ? joule::battery::HorizonMode::shrinking
+                                                                                 : joule::battery::HorizonMode::rolling;
+      o.warm_start = options->warm_start != 0;
+      o.terminal_value_factor = options->terminal_value_factor;
+    }
+    auto prob = joule::battery::parse_case_json(std::string_view(case_json, case_len));
+    if (!prob) return report(prob.error());
+    const bool has_pv = !prob->pv_kw.empty();
+    joule::battery::Forecaster fc;
+    if (forecast != nullptr) {
+      fc = [&](std::size_t t, std::size_t n) {
+        joule::battery::Scenario s;
+        s.price_import.resize(n);
+        s.price_export.resize(n);
+        s.load_kw.resize(n);
+        if (has_pv) s.pv_kw.resize(n);
+        if (forecast(user, t, n, s.price_import.data(), s.price_export.data(), s.load_kw.data(),
+                     has_pv ? s.pv_kw.data() : nullptr) != 0)
+          return std::vector<joule::battery::Scenario>{};
+        return std::vector<joule::battery::Scenario>{std::move(s)};
+      };
+    }
+    auto r = joule::battery::mpc_backtest(*prob, fc, o);
+    if (!r) return report(r.error());
+    return joule::capi::write_string(joule::battery::mpc_result_to_json(*r), buf, cap, len);
   });
 }
 

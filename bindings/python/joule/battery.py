@@ -28,7 +28,8 @@ from . import _joule
 
 _native = _joule.battery
 
-__all__ = ["DispatchResult", "SiteResult", "optimize", "optimize_case", "optimize_site", "screen", "plot"]
+__all__ = ["DispatchResult", "SiteResult", "Plan", "mpc_backtest", "optimize", "optimize_case", "optimize_site", "screen",
+           "plot"]
 
 _SERIES = ("price_import", "price_export", "load_kw", "pv_kw", "emission_factor")
 
@@ -96,6 +97,117 @@ def optimize_case(case: Union[Mapping[str, Any], str]) -> Dict[str, Any]:
     """
     text = case if isinstance(case, str) else json.dumps(case)
     return json.loads(_native.optimize_json(text))
+
+
+class Plan:
+    """A solved case kept for warm starts (model-predictive control).
+
+    ``decide(t, soc_kwh)`` returns the optimal action of step ``t`` from any
+    stored energy: what a new solve of steps ``[t, T)`` from that energy would
+    choose (Bellman's principle), at the cost of one DP step. Cases with
+    demand charges are refused (``joule.UnsupportedError``).
+
+    Example::
+
+        >>> plan = Plan(open("tests/data/battery/home_24h15_double_hump.json").read())
+        >>> step = plan.decide(40, soc_kwh=3.0)   # dict: charge_kw, discharge_kw, ..., cost_to_go
+    """
+
+    def __init__(self, case: Union[Mapping[str, Any], str]) -> None:
+        text = case if isinstance(case, str) else json.dumps(case)
+        self._plan = _native.Plan.from_json(text)
+
+    @property
+    def steps(self) -> int:
+        """Number of steps T."""
+        return int(self._plan.steps)
+
+    @property
+    def objective(self) -> float:
+        """Optimal cost from the case's initial SoC (currency)."""
+        return float(self._plan.objective)
+
+    def decide(self, t: int, soc_kwh: float) -> Dict[str, float]:
+        """Optimal action at step ``t`` from ``soc_kwh`` stored: charge_kw, discharge_kw,
+        grid_import_kw, grid_export_kw, pv_curtail_kw, soc_next_kwh, cost_to_go (currency)."""
+        return dict(self._plan.decide(int(t), float(soc_kwh)))
+
+    def cost_to_go(self, t: int, soc_kwh: float) -> float:
+        """Optimal cost of steps ``[t, T)`` from ``soc_kwh`` stored (currency)."""
+        return float(self._plan.cost_to_go(int(t), float(soc_kwh)))
+
+
+def mpc_backtest(case: Union[Mapping[str, Any], str], forecaster: Any = None, horizon_steps: int = 96,
+                 horizon_mode: str = "rolling", warm_start: bool = True, terminal_value_factor: float = 1.0,
+                 policy: str = "min_expected_cost") -> Dict[str, Any]:
+    """Replays a case step by step with re-optimisation (receding horizon).
+
+    Parameters
+    ----------
+    case : dict or str
+        The true data (``joule.battery.case/1``).
+    forecaster : callable or None
+        ``forecaster(t, n)`` returns the forecast of steps ``[t, t + n)``: None
+        (use the truth), one dict or a list of dicts (scenarios) with any of
+        ``price_import``, ``price_export``, ``load_kw``, ``pv_kw`` (n values each;
+        absent keys take the truth) and ``weight``. None: perfect foresight.
+    horizon_steps : int
+        Look-ahead per solve; the block length in ``"shrinking"`` mode.
+    horizon_mode : str
+        ``"rolling"`` (``[t, t + horizon_steps)``) or ``"shrinking"`` (to the end of
+        the current block: a day-ahead plan re-optimised within its day).
+    warm_start : bool
+        Shrinking mode, one scenario, no demand charges: while the forecast of the
+        rest of the block is unchanged, the block's :class:`Plan` decides from the
+        measured SoC instead of a new solve (``warm_decisions`` counts them).
+    terminal_value_factor : float
+        Energy left at a horizon end is worth this factor x the mean forecast
+        export price x eta_discharge (currency/kWh).
+    policy : str
+        ``"min_expected_cost"`` or ``"most_likely"`` (several scenarios).
+
+    Returns
+    -------
+    dict
+        ``realised_cost``, ``perfect_foresight_cost``, ``regret`` (currency),
+        ``solves``, ``warm_decisions``, ``candidate_solves``, ``expected_cost`` and
+        ``cost_spread`` per step, and ``schedule`` (a DataFrame of the applied steps).
+
+    Raises
+    ------
+    joule.InvalidArgumentError
+        A bad case field, horizon_mode or policy (named).
+    ValueError
+        The forecaster returned arrays of the wrong length or type.
+
+    Examples
+    --------
+    >>> case = json.load(open("tests/data/battery/home_7d15_mixed.json"))
+    >>> fc = lambda t, n: {"load_kw": forecast_load[t:t + n]}   # a day-ahead forecast
+    >>> res = mpc_backtest(case, fc, horizon_steps=96, horizon_mode="shrinking")
+    >>> res["warm_decisions"], res["regret"]
+    """
+    import pandas as pd
+
+    text = case if isinstance(case, str) else json.dumps(case)
+    wrapped = None
+    if forecaster is not None:
+        def wrapped(t: int, n: int) -> Any:
+            r = forecaster(t, n)
+            if r is None:
+                return None
+            scen = [r] if isinstance(r, Mapping) else list(r)
+            return [{k: (None if v is None else (float(v) if k == "weight" else np.asarray(v, dtype=float).tolist()))
+                     for k, v in s.items()} for s in scen]
+    out = json.loads(_native.mpc_backtest_json(text, wrapped, int(horizon_steps), horizon_mode, bool(warm_start),
+                                               float(terminal_value_factor), policy))
+    sched = out["schedule"]
+    soc = sched.pop("soc_kwh")
+    sched.pop("peak_kw", None)
+    frame = pd.DataFrame(sched)
+    frame["soc_kwh"] = soc[1:]
+    out["schedule"] = frame
+    return out
 
 
 def screen(case: Union[Mapping[str, Any], str]) -> List[Dict[str, Any]]:

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "joule/battery/dispatch.hpp"
@@ -96,5 +97,10 @@ struct MpcResult {
 /// respects every limit of `truth`; the terminal condition of `truth` is
 /// targeted by the last horizons (fixed/min become exact only if reachable).
 Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast, const MpcOptions& o = {});
+
+/// `{"realised_cost", "perfect_foresight_cost", "regret", "solves",
+/// "warm_decisions", "candidate_solves", "expected_cost": [..],
+/// "cost_spread": [..], "schedule": {..}}` (the C and Python faces).
+std::string mpc_result_to_json(const MpcResult& r);
 
 }  // namespace joule::battery
