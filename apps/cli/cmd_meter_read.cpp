@@ -14,6 +14,7 @@ struct ReadArgs {
   std::string port;
   std::string address;
   std::uint32_t max_baud = 19200;
+  std::string parity = "hardware";
   bool raw = false;
 };
 
@@ -21,7 +22,8 @@ int run_read(const ReadArgs& a) {
   meter::iec62056_21::SessionOptions o;
   o.address = a.address;
   o.max_baud = a.max_baud;
-  auto r = meter::serial::read_mode_c(a.port, o);
+  const auto par = a.parity == "software" ? meter::serial::Parity::software : meter::serial::Parity::hardware;
+  auto r = meter::serial::read_mode_c(a.port, o, 16384, par);
   if (!r) return report(r.error(), a.port);
   std::fprintf(stderr, "joule: %s at %u baud, %zu bytes\n", r->identification.c_str(), static_cast<unsigned>(r->data_baud),
                r->readout.size());
@@ -50,7 +52,8 @@ void register_meter_read(CLI::App& app) {
       "Exit 1 when the meter stays silent (1.5 s), the BCC is wrong or the port cannot be used.\n"
       "  example: joule meter read --port /dev/ttyUSB0\n"
       "  example: joule meter read --port /dev/ttyUSB0 --max-baud 9600 --address 12345678\n"
-      "  example: joule meter read --port /dev/ttyUSB0 --raw > readout.txt && joule decode readout.txt");
+      "  example: joule meter read --port /dev/ttyUSB0 --raw > readout.txt && joule decode readout.txt\n"
+      "  example: joule meter read --port /dev/ttyUSB1 --parity software   # 8N1 adapter or TCP bridge");
   static ReadArgs args;
   cmd->add_option("--port", args.port, "serial device (optical head, USB adapter, pseudo-terminal)")->required();
   cmd->add_option("--address", args.address, "device address for \"/?address!\" (at most 32 characters; default: any)")
@@ -58,6 +61,10 @@ void register_meter_read(CLI::App& app) {
                              "ADDRESS"));
   cmd->add_option("--max-baud", args.max_baud, "never switch above this rate")
       ->check(CLI::IsMember({300, 600, 1200, 2400, 4800, 9600, 19200}));
+  cmd->add_option("--parity", args.parity,
+                  "hardware: the UART makes and checks 7E1 (default); software: the line runs 8N1 and joule "
+                  "adds and checks the even parity in bit 7 (adapters without 7-bit mode, ser2net bridges)")
+      ->check(CLI::IsMember({"hardware", "software"}));
   cmd->add_flag("--raw", args.raw, "print the readout bytes as received instead of JSON");
   cmd->callback([] { std::exit(run_read(args)); });
 }

@@ -15,7 +15,8 @@ list(APPEND JOULE_TEST_SOURCES_meter ${PROJECT_SOURCE_DIR}/tests/meter/core/test
   ${PROJECT_SOURCE_DIR}/tests/meter/test_framework.cpp)
 
 # --- DSMR P1 and IEC 62056-21
-list(APPEND JOULE_CORE_HEADERS include/joule/meter/dsmr.hpp include/joule/meter/iec62056_21.hpp)
+list(APPEND JOULE_CORE_HEADERS include/joule/meter/dsmr.hpp include/joule/meter/iec62056_21.hpp
+     include/joule/meter/parity.hpp)
 target_sources(joule_core PRIVATE src/meter/core/obis_text.cpp src/meter/core/dsmr.cpp src/meter/core/iec62056_21.cpp)
 if(NOT JOULE_FIRMWARE)
   target_sources(joule_objects PRIVATE src/meter/text_host.cpp src/meter/serial_host.cpp bindings/c/src/c_api_meter.cpp

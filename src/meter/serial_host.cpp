@@ -1,6 +1,8 @@
 // Host serial driver of the IEC 62056-21 mode C session (POSIX termios). See serial.hpp.
 #include "joule/meter/serial.hpp"
 
+#include "joule/meter/parity.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <termios.h>
@@ -44,16 +46,23 @@ Result<void> write_all(int fd, std::span<const std::uint8_t> bytes) noexcept {
 
 }  // namespace
 
-Result<void> set_line(int fd, std::uint32_t baud) noexcept {
+Result<void> set_line(int fd, std::uint32_t baud, Parity parity) noexcept {
   const speed_t sp = speed_of(baud);
   if (sp == 0) return fail(Errc::invalid_argument, "baud rate is not one of 300..19200 (IEC 62056-21 §6.3.14)");
   termios t{};
   if (::tcgetattr(fd, &t) != 0) return fail(Errc::io_error, "tcgetattr failed (not a tty?)");
   ::cfmakeraw(&t);
-  // §6.3.1: 7 data bits, even parity, 1 stop bit (ISO 1177 character format).
-  t.c_cflag &= ~static_cast<tcflag_t>(CSIZE | CSTOPB | PARODD | CRTSCTS);
-  t.c_cflag |= CS7 | PARENB | CREAD | CLOCAL;
-  t.c_iflag &= ~static_cast<tcflag_t>(IXON | IXOFF | IXANY);
+  // §6.3.1: 7 data bits, even parity, 1 stop bit (ISO 1177 character format). The UART
+  // checks the parity (INPCK: a bad character reads as NUL, which the BCC rejects) and
+  // strips bit 7 (ISTRIP). In software mode the line is 8N1 and bit 7 is the parity.
+  t.c_cflag &= ~static_cast<tcflag_t>(CSIZE | CSTOPB | PARODD | PARENB | CRTSCTS);
+  t.c_iflag &= ~static_cast<tcflag_t>(IXON | IXOFF | IXANY | INPCK | ISTRIP | IGNPAR | PARMRK);
+  if (parity == Parity::hardware) {
+    t.c_cflag |= CS7 | PARENB | CREAD | CLOCAL;
+    t.c_iflag |= INPCK | ISTRIP;
+  } else {
+    t.c_cflag |= CS8 | CREAD | CLOCAL;
+  }
   t.c_cc[VMIN] = 0;
   t.c_cc[VTIME] = 0;
   if (::cfsetispeed(&t, sp) != 0 || ::cfsetospeed(&t, sp) != 0) return fail(Errc::io_error, "cfsetspeed failed");
@@ -69,10 +78,10 @@ Result<void> set_line(int fd, std::uint32_t baud) noexcept {
   return {};
 }
 
-Result<int> open_port(const std::string& path) noexcept {
+Result<int> open_port(const std::string& path, Parity parity) noexcept {
   const int fd = ::open(path.c_str(), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return fail(Errc::io_error, "cannot open the serial port");
-  auto st = set_line(fd, 300);
+  auto st = set_line(fd, 300, parity);
   if (!st) {
     ::close(fd);
     return fail(st.error());
@@ -80,7 +89,8 @@ Result<int> open_port(const std::string& path) noexcept {
   return fd;
 }
 
-Result<ModeCReadout> run_mode_c(int fd, const iec62056_21::SessionOptions& options, std::size_t rx_capacity) {
+Result<ModeCReadout> run_mode_c(int fd, const iec62056_21::SessionOptions& options, std::size_t rx_capacity,
+                                Parity parity) {
   using iec62056_21::Action;
   if (options.mode_control != '0' || options.hdlc_if_offered)
     return fail(Errc::invalid_argument, "run_mode_c drives the data readout only (mode_control '0', no mode E)");
@@ -93,13 +103,19 @@ Result<ModeCReadout> run_mode_c(int fd, const iec62056_21::SessionOptions& optio
   for (;;) {
     switch (step.action) {
       case Action::send:
-        JOULE_RETURN_IF_ERROR(write_all(fd, step.bytes));
+        if (parity == Parity::software) {
+          std::vector<std::uint8_t> tx(step.bytes.begin(), step.bytes.end());
+          ::joule::meter::parity::add_even(tx);
+          JOULE_RETURN_IF_ERROR(write_all(fd, tx));
+        } else {
+          JOULE_RETURN_IF_ERROR(write_all(fd, step.bytes));
+        }
         step = s.on_sent();
         break;
       case Action::set_baud:
         // §6.4.3: the new rate applies after the acknowledgement: let it leave the UART first.
         (void)::tcdrain(fd);
-        JOULE_RETURN_IF_ERROR(set_line(fd, step.baud));
+        JOULE_RETURN_IF_ERROR(set_line(fd, step.baud, parity));
         step = s.on_baud_set();
         break;
       case Action::receive: {
@@ -114,6 +130,9 @@ Result<ModeCReadout> run_mode_c(int fd, const iec62056_21::SessionOptions& optio
         const ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
         if (n <= 0) return fail(Errc::io_error, "reading the serial port failed (device gone?)");
+        if (parity == Parity::software &&
+            ::joule::meter::parity::strip_even({buf, static_cast<std::size_t>(n)}) != static_cast<std::size_t>(n))
+          return fail(Errc::checksum_mismatch, "a character failed its even-parity check (7E1 in software, IEC 62056-21 §6.3.1)");
         step = s.on_received({buf, static_cast<std::size_t>(n)});
         break;
       }
@@ -131,9 +150,9 @@ Result<ModeCReadout> run_mode_c(int fd, const iec62056_21::SessionOptions& optio
 }
 
 Result<ModeCReadout> read_mode_c(const std::string& path, const iec62056_21::SessionOptions& options,
-                                 std::size_t rx_capacity) {
-  JOULE_TRY(const int fd, open_port(path));
-  auto r = run_mode_c(fd, options, rx_capacity);
+                                 std::size_t rx_capacity, Parity parity) {
+  JOULE_TRY(const int fd, open_port(path, parity));
+  auto r = run_mode_c(fd, options, rx_capacity, parity);
   ::close(fd);
   return r;
 }

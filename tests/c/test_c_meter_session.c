@@ -279,7 +279,26 @@ static void test_pty(void) {
   close(master);
 }
 
+/* 7E1 in software: the request as it leaves over an 8N1 link, and a reply with one bad character. */
+static void test_parity(void) {
+  uint8_t req[] = {'/', '?', '!', '\r', '\n'};
+  uint8_t reply[] = {'/', 'I', 'S', 'k', '5'};
+  size_t bad = 99, i;
+  joule_meter_parity_add_even(req, sizeof req);
+  CHECK(req[0] == 0xAF && req[1] == 0x3F && req[2] == 0x21 && req[3] == 0x8D && req[4] == 0x0A);
+  CHECK(joule_meter_parity_strip_even(req, sizeof req, &bad) == JOULE_OK);
+  CHECK(bad == sizeof req && req[0] == '/' && req[3] == '\r');
+  joule_meter_parity_add_even(reply, sizeof reply);
+  reply[3] ^= 0x80; /* a bit flipped on the line */
+  CHECK(joule_meter_parity_strip_even(reply, sizeof reply, &bad) == JOULE_CHECKSUM_MISMATCH);
+  CHECK(bad == 3);
+  for (i = 0; i < sizeof reply; ++i) CHECK(reply[i] < 0x80);
+  CHECK(strstr(joule_last_error(), "parity") != NULL);
+  CHECK(joule_meter_parity_strip_even(NULL, 0, NULL) == JOULE_OK);
+}
+
 int main(void) {
+  test_parity();
   test_scripted();
   test_pty();
   return check_report("meter_session");

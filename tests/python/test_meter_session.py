@@ -52,24 +52,41 @@ def _speed(fd: int) -> int:
 class Meter(threading.Thread):
     """A simulated mode C meter on the pty master: "/ISk5MT174-0001" ('5' = 9600 baud)."""
 
-    def __init__(self, master: int, corrupt_bcc: bool = False) -> None:
+    def __init__(self, master: int, corrupt_bcc: bool = False, soft_parity: bool = False,
+                 flip_parity_at: int = -1) -> None:
         super().__init__(daemon=True)
         self.master = master
         self.corrupt_bcc = corrupt_bcc
+        self.soft = soft_parity  # an 8N1 link carrying 7E1 characters: parity in bit 7
+        self.flip = flip_parity_at
         self.log: Dict[str, object] = {}
+
+    def _out(self, data: bytes, flip: int = -1) -> bytes:
+        if not self.soft:
+            return data
+        out = bytes(b | 0x80 if bin(b).count("1") % 2 else b for b in data)
+        if 0 <= flip < len(out):
+            out = out[:flip] + bytes([out[flip] ^ 0x80]) + out[flip + 1:]
+        return out
+
+    def _in(self, data: bytes, key: str) -> bytes:
+        if self.soft:
+            self.log[key + "_parity_ok"] = all(bin(b).count("1") % 2 == 0 for b in data)
+            data = bytes(b & 0x7F for b in data)
+        return data
 
     def run(self) -> None:
         m = self.master
-        self.log["request"] = _read_until(m, b"\r\n")
+        self.log["request"] = self._in(_read_until(m, b"\n"), "request")
         self.log["speed0"] = _speed(m)
-        os.write(m, b"/ISk5MT174-0001\r\n")
-        self.log["ack"] = _read_until(m, b"\r\n")
+        os.write(m, self._out(b"/ISk5MT174-0001\r\n"))
+        self.log["ack"] = self._in(_read_until(m, b"\n"), "ack")
         t0 = time.monotonic()
         while _speed(m) != termios.B9600 and time.monotonic() - t0 < 2.0:
             time.sleep(0.01)
         self.log["speed1"] = _speed(m)
         bcc = _bcc(BODY) ^ (1 if self.corrupt_bcc else 0)
-        msg = b"\x02" + BODY + bytes([bcc])
+        msg = self._out(b"\x02" + BODY + bytes([bcc]), self.flip)
         os.write(m, msg[:20])
         time.sleep(0.02)
         os.write(m, msg[20:])
@@ -109,6 +126,31 @@ def test_read_mode_c_through_pty(pty_pair) -> None:
     assert len(v) == 3
     assert [x for k, x in v.items() if k.endswith("1.8.0")] == [pytest.approx(1234.5)]
     assert [x for k, x in v.items() if k.endswith("2.8.0")] == [pytest.approx(12.3)]
+
+
+def test_read_mode_c_software_parity_through_pty(pty_pair) -> None:
+    """8N1 link with the parity in bit 7: joule adds it to what it sends and checks it."""
+    master, _, path = pty_pair
+    meter = Meter(master, soft_parity=True)
+    meter.start()
+    t = jm.read_mode_c(path, max_baud=19200, parity="software")
+    meter.join(5)
+    _check_meter_log(meter.log)
+    assert meter.log["request_parity_ok"] and meter.log["ack_parity_ok"]
+    v = _values(t)
+    assert len(v) == 3
+    assert [x for k, x in v.items() if k.endswith("1.8.0")] == [pytest.approx(1234.5)]
+    with pytest.raises(joule.InvalidArgumentError, match="parity"):
+        jm.read_mode_c_raw(path, parity="odd")
+
+
+def test_read_mode_c_software_parity_error_raises(pty_pair) -> None:
+    master, _, path = pty_pair
+    meter = Meter(master, soft_parity=True, flip_parity_at=30)
+    meter.start()
+    with pytest.raises(joule.ChecksumError, match="parity"):
+        jm.read_mode_c_raw(path, parity="software")
+    meter.join(5)
 
 
 def test_read_mode_c_wrong_bcc_raises(pty_pair) -> None:
@@ -217,6 +259,17 @@ def test_cli_meter_read_through_pty(cli: str, pty_pair) -> None:
     assert t["identifier"] == "ISk5MT174-0001"
     assert len(t["values"]) == 3
     assert b"9600 baud" in r.stderr
+
+
+def test_cli_meter_read_software_parity(cli: str, pty_pair) -> None:
+    master, _, path = pty_pair
+    meter = Meter(master, soft_parity=True)
+    meter.start()
+    r = _run_cli(cli, path, "--parity", "software")
+    meter.join(5)
+    assert r.returncode == 0, r.stderr
+    assert meter.log["request_parity_ok"]
+    assert len(json.loads(r.stdout.decode().splitlines()[0])["values"]) == 3
 
 
 def test_cli_meter_read_wrong_bcc_fails(cli: str, pty_pair) -> None:

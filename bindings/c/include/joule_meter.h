@@ -233,6 +233,15 @@ JOULE_API joule_status joule_meter_session_data_baud(const joule_meter_session* 
 JOULE_API joule_status joule_meter_session_reply(const joule_meter_session* session, char* buf, size_t cap,
                                                  size_t* len);
 
+/* Even parity of 7-bit characters in software (IEC 62056-21 §6.3.1 over a link
+ * that runs 8N1 and carries the parity in bit 7: USB adapters without 7-bit
+ * mode, ser2net/ESP-link TCP bridges). Add it to what goes to the meter, check
+ * and strip it from what comes back before joule_meter_session_received(). */
+JOULE_API void joule_meter_parity_add_even(uint8_t* bytes, size_t n);
+/* Strips bit 7 of every byte in place. JOULE_CHECKSUM_MISMATCH when a byte's
+ * parity is odd (*first_bad, if not NULL, receives its index; n when all are even). */
+JOULE_API joule_status joule_meter_parity_strip_even(uint8_t* bytes, size_t n, size_t* first_bad);
+
 #ifdef __cplusplus
 }
 #endif

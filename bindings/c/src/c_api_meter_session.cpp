@@ -4,6 +4,7 @@
 
 #include "c_api_internal.hpp"
 #include "joule/meter/iec62056_21.hpp"
+#include "joule/meter/parity.hpp"
 #include "joule_meter.h"
 
 using namespace joule;
@@ -141,6 +142,20 @@ joule_status joule_meter_session_reply(const joule_meter_session* s, char* buf, 
   return capi::guard([&]() -> joule_status {
     JOULE_C_REQUIRE(s != nullptr, "session is NULL");
     return capi::write_string(s->session.reply(), buf, cap, len);
+  });
+}
+
+void joule_meter_parity_add_even(uint8_t* bytes, size_t n) {
+  if (bytes != nullptr) meter::parity::add_even(std::span<std::uint8_t>(bytes, n));
+}
+
+joule_status joule_meter_parity_strip_even(uint8_t* bytes, size_t n, size_t* first_bad) {
+  return capi::guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(bytes != nullptr || n == 0, "bytes is NULL");
+    const std::size_t bad = n == 0 ? 0 : meter::parity::strip_even(std::span<std::uint8_t>(bytes, n));
+    if (first_bad) *first_bad = bad;
+    if (bad != n) return capi::report(JOULE_CHECKSUM_MISMATCH, "a character failed its even-parity check (7E1, IEC 62056-21 §6.3.1)");
+    return capi::ok();
   });
 }
 

@@ -364,8 +364,13 @@ class ModeCSession:
 
 
 def read_mode_c_raw(port: str, address: str = "", max_baud: int = 19200,
-                    rx_capacity: int = 16384) -> "tuple[str, int, bytes]":
+                    rx_capacity: int = 16384, parity: str = "hardware") -> "tuple[str, int, bytes]":
     """Runs a mode C readout over a serial device (POSIX termios, 7E1) with joule's driver.
+
+    ``parity="hardware"`` lets the UART make and check the even parity (7E1);
+    ``"software"`` runs the line 8N1 with the parity in bit 7, added and checked by
+    joule (USB adapters without 7-bit support, ser2net/ESP-link TCP bridges): a
+    character with a wrong parity raises ``joule.ChecksumError``.
 
     Returns:
         ``(identification, data_baud, readout)``; ``readout`` is identification + data message.
@@ -374,11 +379,11 @@ def read_mode_c_raw(port: str, address: str = "", max_baud: int = 19200,
         joule.errors.IOError_ (port), joule.ChecksumError (BCC), joule.IncompleteError (the meter
         went silent for 1.5 s), joule.DecodeError (malformed).
     """
-    ident, baud, raw = _m.read_mode_c(port, address, int(max_baud), int(rx_capacity))
+    ident, baud, raw = _m.read_mode_c(port, address, int(max_baud), int(rx_capacity), parity)
     return ident, baud, bytes(raw)
 
 
-def read_mode_c(port: str, address: str = "", max_baud: int = 19200) -> Telegram:
+def read_mode_c(port: str, address: str = "", max_baud: int = 19200, parity: str = "hardware") -> Telegram:
     """Reads a meter over an optical head (IEC 62056-21 mode C) and decodes the readout.
 
     Example:
@@ -387,9 +392,11 @@ def read_mode_c(port: str, address: str = "", max_baud: int = 19200) -> Telegram
 
     Returns:
         The telegram dict (``protocol`` ``"iec62056-21"``, ``identifier``, ``values``), plus
-        ``"baud"``: the data message's rate [bit/s].
+        ``"baud"``: the data message's rate [bit/s]. ``parity``: ``"hardware"`` (the UART's
+        7E1) or ``"software"`` (8N1 link, parity in bit 7 checked by joule), see
+        :func:`read_mode_c_raw`.
     """
-    _, baud, raw = read_mode_c_raw(port, address, max_baud)
+    _, baud, raw = read_mode_c_raw(port, address, max_baud, parity=parity)
     t = decode(raw, "iec62056-21")[0]
     t["baud"] = baud
     return t

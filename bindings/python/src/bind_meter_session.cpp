@@ -130,19 +130,25 @@ void init_meter_session(pyb::module_& m) {
       .def_property_readonly("reply_kind", &PyModeCSession::reply_kind);
   m.def(
       "read_mode_c",
-      [](const std::string& port, const std::string& address, std::uint32_t max_baud, std::size_t rx_capacity) {
+      [](const std::string& port, const std::string& address, std::uint32_t max_baud, std::size_t rx_capacity,
+         const std::string& parity) {
         auto o = session_options(address, max_baud, "readout", false);
         o.address = address;
+        meter::serial::Parity par = meter::serial::Parity::hardware;
+        if (parity == "software") par = meter::serial::Parity::software;
+        else if (parity != "hardware")
+          raise_error(Error(Errc::invalid_argument, "parity must be hardware or software", Where::at_field("parity")));
         Result<meter::serial::ModeCReadout> r = fail(Errc::internal, "unset");
         {
           pyb::gil_scoped_release nogil;
-          r = meter::serial::read_mode_c(port, o, rx_capacity);
+          r = meter::serial::read_mode_c(port, o, rx_capacity, par);
         }
         auto v = unwrap(std::move(r));
         return pyb::make_tuple(v.identification, v.data_baud,
                                pyb::bytes(reinterpret_cast<const char*>(v.readout.data()), v.readout.size()));
       },
       pyb::arg("port"), pyb::arg("address") = "", pyb::arg("max_baud") = 19200, pyb::arg("rx_capacity") = 16384,
+      pyb::arg("parity") = "hardware",
       "Mode C readout over a serial device; returns (identification, data baud, readout bytes).");
 }
 

@@ -30,26 +30,37 @@ struct ModeCReadout {
   std::vector<std::uint8_t> readout;  ///< identification + data message, as iec62056_21::decode() takes it
 };
 
-/// Sets `fd` (a tty) to raw mode, 7 data bits, even parity, 1 stop bit at `baud` [bit/s]
-/// (IEC 62056-21 §6.3.1, 300..19200). Errors: invalid_argument (rate), io_error.
-Result<void> set_line(int fd, std::uint32_t baud) noexcept;
+/// Where the even parity of the 7E1 character format (IEC 62056-21 §6.3.1) is made and checked.
+enum class Parity : std::uint8_t {
+  hardware,  ///< the UART: 7 data bits + even parity (CS7|PARENB), parity checked (INPCK) and
+             ///< bit 7 stripped (ISTRIP); a character with a parity error reads as NUL, which
+             ///< the data message's BCC then rejects
+  software,  ///< the link is 8N1 and carries the parity in bit 7 (USB adapters without 7-bit
+             ///< support, ser2net/ESP-link TCP bridges): the driver adds it to what it sends and
+             ///< checks and strips it on what it receives (parity.hpp); a bad character is
+             ///< checksum_mismatch
+};
 
-/// Opens a serial device read/write (no controlling tty, non-blocking I/O) at 300 baud 7E1.
+/// Sets `fd` (a tty) to raw mode at `baud` [bit/s] (300..19200, IEC 62056-21 §6.3.14): 7E1 in
+/// the UART, or 8N1 with `Parity::software`. Errors: invalid_argument (rate), io_error.
+Result<void> set_line(int fd, std::uint32_t baud, Parity parity = Parity::hardware) noexcept;
+
+/// Opens a serial device read/write (no controlling tty, non-blocking I/O) at 300 baud.
 /// Errors: io_error (open or termios failed). Close the descriptor with ::close().
-Result<int> open_port(const std::string& path) noexcept;
+Result<int> open_port(const std::string& path, Parity parity = Parity::hardware) noexcept;
 
 /// Runs the mode C readout handshake (`options`: address, max_baud, ...) on an open tty:
 /// sends the request at 300 baud, reads the identification, acknowledges, switches the
 /// rate with termios after the ACK has left the UART, reads the data message and checks
 /// its BCC. `rx_capacity` bounds the readout [bytes]. Programming mode (mode_control '1')
 /// and mode E are not driven here (invalid_argument): use ModeCSession directly.
-/// Errors: incomplete (the meter went silent for 1.5 s, §6.3.14), checksum_mismatch,
-/// malformed, buffer_too_small, io_error.
+/// Errors: incomplete (the meter went silent for 1.5 s, §6.3.14), checksum_mismatch (BCC,
+/// or a character's parity with Parity::software), malformed, buffer_too_small, io_error.
 Result<ModeCReadout> run_mode_c(int fd, const iec62056_21::SessionOptions& options = {},
-                                std::size_t rx_capacity = 16384);
+                                std::size_t rx_capacity = 16384, Parity parity = Parity::hardware);
 
 /// open_port() + run_mode_c() + close.
 Result<ModeCReadout> read_mode_c(const std::string& path, const iec62056_21::SessionOptions& options = {},
-                                 std::size_t rx_capacity = 16384);
+                                 std::size_t rx_capacity = 16384, Parity parity = Parity::hardware);
 
 }  // namespace joule::meter::serial
