@@ -2,6 +2,9 @@
 // printed as one JSON object in the schema joule-meter-expected/1.
 #include <cstdio>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "joule/meter/decode.hpp"
@@ -16,13 +19,41 @@ struct ReadArgs {
   std::uint32_t max_baud = 19200;
   std::string parity = "hardware";
   bool raw = false;
+  std::string password;             // programming mode: P1 with "(password)"
+  std::vector<std::string> reads;   // programming mode: R1 "address()" each
 };
+
+// Programming mode: password (if any), one R1 per --read, B0; one JSON object.
+int run_program(const ReadArgs& a, meter::serial::Parity par) {
+  meter::iec62056_21::SessionOptions o;
+  o.address = a.address;
+  o.max_baud = a.max_baud;
+  std::vector<meter::serial::ProgrammingCommand> cmds;
+  if (!a.password.empty()) cmds.push_back({meter::iec62056_21::Command::p1, "(" + a.password + ")"});
+  for (const auto& r : a.reads) cmds.push_back({meter::iec62056_21::Command::r1, r + "()"});
+  auto r = meter::serial::program(a.port, o, cmds, par);
+  if (!r) return report(r.error(), a.port);
+  nlohmann::ordered_json out = {{"identification", r->identification},
+                                {"data_baud", r->data_baud},
+                                {"operand", r->operand},
+                                {"replies", nlohmann::ordered_json::array()}};
+  for (std::size_t i = 0; i < r->replies.size(); ++i) {
+    const bool pw = !a.password.empty() && i == 0;
+    out["replies"].push_back({{"command", pw ? "P1" : "R1"},
+                              {"address", pw ? std::string() : a.reads[i - (a.password.empty() ? 0 : 1)]},
+                              {"reply", meter::iec62056_21::reply_name(r->replies[i].kind)},
+                              {"data", r->replies[i].data}});
+  }
+  std::fputs((out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n").c_str(), stdout);
+  return kExitOk;
+}
 
 int run_read(const ReadArgs& a) {
   meter::iec62056_21::SessionOptions o;
   o.address = a.address;
   o.max_baud = a.max_baud;
   const auto par = a.parity == "software" ? meter::serial::Parity::software : meter::serial::Parity::hardware;
+  if (!a.password.empty() || !a.reads.empty()) return run_program(a, par);
   auto r = meter::serial::read_mode_c(a.port, o, 16384, par);
   if (!r) return report(r.error(), a.port);
   std::fprintf(stderr, "joule: %s at %u baud, %zu bytes\n", r->identification.c_str(), static_cast<unsigned>(r->data_baud),
@@ -53,7 +84,9 @@ void register_meter_read(CLI::App& app) {
       "  example: joule meter read --port /dev/ttyUSB0\n"
       "  example: joule meter read --port /dev/ttyUSB0 --max-baud 9600 --address 12345678\n"
       "  example: joule meter read --port /dev/ttyUSB0 --raw > readout.txt && joule decode readout.txt\n"
-      "  example: joule meter read --port /dev/ttyUSB1 --parity software   # 8N1 adapter or TCP bridge");
+      "  example: joule meter read --port /dev/ttyUSB1 --parity software   # 8N1 adapter or TCP bridge\n"
+      "  example: joule meter read --port /dev/ttyUSB0 --password 00000000 --read 1.8.0 --read 0.9.1\n"
+      "           (programming mode, §6.3.5-6.3.7: P1 password, R1 per address, B0; prints the replies)");
   static ReadArgs args;
   cmd->add_option("--port", args.port, "serial device (optical head, USB adapter, pseudo-terminal)")->required();
   cmd->add_option("--address", args.address, "device address for \"/?address!\" (at most 32 characters; default: any)")
@@ -66,6 +99,13 @@ void register_meter_read(CLI::App& app) {
                   "adds and checks the even parity in bit 7 (adapters without 7-bit mode, ser2net bridges)")
       ->check(CLI::IsMember({"hardware", "software"}));
   cmd->add_flag("--raw", args.raw, "print the readout bytes as received instead of JSON");
+  cmd->add_option("--password", args.password, "programming mode: send P1 with this password first");
+  cmd->add_option("--read", args.reads, "programming mode: read this data-set address with R1 (repeatable)")
+      ->check(CLI::Validator([](std::string& s) {
+        for (char c : s)
+          if (static_cast<unsigned char>(c) < 0x20 || c == '(' || c == ')') return std::string("not a data-set address");
+        return std::string();
+      }, "ADDRESS"));
   cmd->callback([] { std::exit(run_read(args)); });
 }
 

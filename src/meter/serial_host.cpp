@@ -89,64 +89,142 @@ Result<int> open_port(const std::string& path, Parity parity) noexcept {
   return fd;
 }
 
-Result<ModeCReadout> run_mode_c(int fd, const iec62056_21::SessionOptions& options, std::size_t rx_capacity,
-                                Parity parity) {
+namespace {
+
+// Runs the session's I/O (send, baud switch, receive) until it reaches done, failed or
+// ready (programming mode waits for a command); returns that step.
+iec62056_21::Step drive(int fd, iec62056_21::ModeCSession& s, iec62056_21::Step step, Parity parity,
+                        Error& io) {
   using iec62056_21::Action;
-  if (options.mode_control != '0' || options.hdlc_if_offered)
-    return fail(Errc::invalid_argument, "run_mode_c drives the data readout only (mode_control '0', no mode E)");
-  if (rx_capacity < 64 || rx_capacity > (std::size_t{1} << 24))
-    return fail(Errc::invalid_argument, "rx_capacity must be 64 B .. 16 MiB");
-  std::vector<std::uint8_t> rx(rx_capacity);
-  iec62056_21::ModeCSession s{rx, options};
-  auto step = s.start();
   std::uint8_t buf[512];
+  auto failed = [&](Error e) {
+    io = e;
+    iec62056_21::Step f;
+    f.action = Action::failed;
+    f.error = e;
+    return f;
+  };
   for (;;) {
     switch (step.action) {
-      case Action::send:
+      case Action::send: {
+        Result<void> w;
         if (parity == Parity::software) {
           std::vector<std::uint8_t> tx(step.bytes.begin(), step.bytes.end());
           ::joule::meter::parity::add_even(tx);
-          JOULE_RETURN_IF_ERROR(write_all(fd, tx));
+          w = write_all(fd, tx);
         } else {
-          JOULE_RETURN_IF_ERROR(write_all(fd, step.bytes));
+          w = write_all(fd, step.bytes);
         }
+        if (!w) return failed(w.error());
         step = s.on_sent();
         break;
-      case Action::set_baud:
+      }
+      case Action::set_baud: {
         // §6.4.3: the new rate applies after the acknowledgement: let it leave the UART first.
         (void)::tcdrain(fd);
-        JOULE_RETURN_IF_ERROR(set_line(fd, step.baud, parity));
+        auto b = set_line(fd, step.baud, parity);
+        if (!b) return failed(b.error());
         step = s.on_baud_set();
         break;
+      }
       case Action::receive: {
         pollfd p{fd, POLLIN, 0};
         const int r = ::poll(&p, 1, static_cast<int>(step.timeout_ms));
         if (r < 0 && errno == EINTR) break;
-        if (r < 0) return fail(Errc::io_error, "poll on the serial port failed");
+        if (r < 0) return failed(Error(Errc::io_error, "poll on the serial port failed"));
         if (r == 0) {
           step = s.on_timeout();
           break;
         }
         const ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
-        if (n <= 0) return fail(Errc::io_error, "reading the serial port failed (device gone?)");
+        if (n <= 0) return failed(Error(Errc::io_error, "reading the serial port failed (device gone?)"));
         if (parity == Parity::software &&
             ::joule::meter::parity::strip_even({buf, static_cast<std::size_t>(n)}) != static_cast<std::size_t>(n))
-          return fail(Errc::checksum_mismatch, "a character failed its even-parity check (7E1 in software, IEC 62056-21 §6.3.1)");
+          return failed(Error(Errc::checksum_mismatch,
+                              "a character failed its even-parity check (7E1 in software, IEC 62056-21 §6.3.1)"));
         step = s.on_received({buf, static_cast<std::size_t>(n)});
         break;
       }
-      case Action::done: {
-        ModeCReadout out;
-        out.identification = std::string(s.identification());
-        out.data_baud = s.data_baud();
-        out.readout.assign(s.readout().begin(), s.readout().end());
-        return out;
-      }
-      case Action::ready:  // programming mode only; excluded above
-      case Action::failed: return fail(step.error);
+      case Action::done:
+      case Action::ready:
+      case Action::failed: return step;
     }
   }
+}
+
+Status check_rx(std::size_t rx_capacity) {
+  if (rx_capacity < 64 || rx_capacity > (std::size_t{1} << 24))
+    return fail(Errc::invalid_argument, "rx_capacity must be 64 B .. 16 MiB");
+  return {};
+}
+
+}  // namespace
+
+Result<ModeCReadout> run_mode_c(int fd, const iec62056_21::SessionOptions& options, std::size_t rx_capacity,
+                                Parity parity) {
+  using iec62056_21::Action;
+  if (options.mode_control != '0')
+    return fail(Errc::invalid_argument, "run_mode_c drives the data readout and mode E (mode_control '0'): use run_programming");
+  JOULE_RETURN_IF_ERROR(check_rx(rx_capacity));
+  std::vector<std::uint8_t> rx(rx_capacity);
+  iec62056_21::ModeCSession s{rx, options};
+  Error io{Errc::ok, ""};
+  const auto step = drive(fd, s, s.start(), parity, io);
+  if (step.action != Action::done) return fail(step.error);
+  ModeCReadout out;
+  out.identification = std::string(s.identification());
+  out.data_baud = s.data_baud();
+  out.hdlc_mode = s.hdlc_mode();
+  if (out.hdlc_mode) {
+    // Annex E: after the switch the HDLC link runs 8 data bits, no parity, 1 stop bit.
+    JOULE_RETURN_IF_ERROR(set_line(fd, s.data_baud(), Parity::software));
+  } else {
+    out.readout.assign(s.readout().begin(), s.readout().end());
+  }
+  return out;
+}
+
+Result<ProgrammingResult> run_programming(int fd, const iec62056_21::SessionOptions& options,
+                                          std::span<const ProgrammingCommand> commands, Parity parity) {
+  using iec62056_21::Action;
+  using iec62056_21::Reply;
+  iec62056_21::SessionOptions o = options;
+  o.mode_control = '1';
+  o.hdlc_if_offered = false;
+  for (const auto& c : commands)
+    if (c.command == iec62056_21::Command::b0)
+      return fail(Errc::invalid_argument, "B0 is sent at the end by run_programming: leave it out of the commands");
+  std::vector<std::uint8_t> rx(4096);
+  iec62056_21::ModeCSession s{rx, o};
+  Error io{Errc::ok, ""};
+  auto step = drive(fd, s, s.start(), parity, io);
+  if (step.action != Action::ready) return fail(step.action == Action::failed ? step.error : Error(Errc::malformed, "the meter did not enter programming mode"));
+  ProgrammingResult out;
+  out.identification = std::string(s.identification());
+  out.data_baud = s.data_baud();
+  out.operand = std::string(s.reply());
+  for (const auto& c : commands) {
+    // §6.3.7: a NAK asks for the command again; give up after the third.
+    int tries = 0;
+    for (;;) {
+      step = drive(fd, s, s.command(c.command, c.data), parity, io);
+      if (step.action != Action::ready) return fail(step.error);
+      if (s.reply_kind() != Reply::nak || ++tries == 3) break;
+    }
+    out.replies.push_back({s.reply_kind(), std::string(s.reply())});
+  }
+  step = drive(fd, s, s.command(iec62056_21::Command::b0), parity, io);
+  if (step.action != Action::done) return fail(step.error);
+  return out;
+}
+
+Result<ProgrammingResult> program(const std::string& path, const iec62056_21::SessionOptions& options,
+                                  std::span<const ProgrammingCommand> commands, Parity parity) {
+  JOULE_TRY(const int fd, open_port(path, parity));
+  auto r = run_programming(fd, options, commands, parity);
+  ::close(fd);
+  return r;
 }
 
 Result<ModeCReadout> read_mode_c(const std::string& path, const iec62056_21::SessionOptions& options,

@@ -259,3 +259,116 @@ TEST_CASE("serial: mode C with a lower max_baud, a device address, a wrong BCC a
   CHECK(serial::read_mode_c("/nonexistent/tty").error().code == joule::Errc::io_error);
   CHECK(serial::run_mode_c(-1, {.mode_control = '1'}).error().code == joule::Errc::invalid_argument);
 }
+
+namespace {
+// A meter in programming mode (§6.3.5-§6.3.7): P0 operand after the option select, ACK to
+// the right password, NAK once to the first read (a BCC error on its side) and then the
+// value, a data message "(ER01)" for an unknown address, and the B0 sign-off.
+struct ProgLog {
+  std::string ack, password, break_msg;
+  int reads = 0;
+};
+std::string with_bcc(const std::string& lead, const std::string& rest) {
+  std::uint8_t x = 0;
+  for (char c : rest) x = static_cast<std::uint8_t>(x ^ static_cast<std::uint8_t>(c));
+  return lead + rest + static_cast<char>(x);
+}
+void prog_meter(int master, ProgLog& log) {
+  (void)read_until(master, "\r\n");
+  const std::string ident = "/ISk5MT174-0001\r\n";
+  (void)!::write(master, ident.data(), ident.size());
+  log.ack = read_until(master, "\r\n");
+  if (!wait_speed(master, B9600)) return;
+  const std::string p0 = with_bcc("\x01", "P0\x02(12345678)\x03");
+  (void)!::write(master, p0.data(), p0.size());
+  bool nak_sent = false;
+  for (;;) {
+    std::string cmd = read_until(master, "\x03");
+    if (cmd.empty()) return;
+    std::string tail = read_until(master, "zz", 100);  // the BCC byte
+    if (cmd.find("B0") != std::string::npos) {
+      log.break_msg = cmd;
+      return;
+    }
+    if (cmd.find("P1") != std::string::npos) {
+      log.password = cmd.substr(cmd.find('\x02') + 1, cmd.find('\x03') - cmd.find('\x02') - 1);
+      const char a = log.password == "(secret)" ? '\x06' : '\x15';
+      (void)!::write(master, &a, 1);
+    } else if (cmd.find("R1") != std::string::npos) {
+      ++log.reads;
+      if (!nak_sent) {
+        nak_sent = true;
+        const char n = '\x15';
+        (void)!::write(master, &n, 1);
+        continue;
+      }
+      const bool known = cmd.find("1.8.0()") != std::string::npos;
+      const std::string d = with_bcc("\x02", std::string(known ? "(0001234.5*kWh)" : "(ER01)") + "\x03");
+      (void)!::write(master, d.data(), d.size());
+    }
+    (void)tail;
+  }
+}
+}  // namespace
+
+TEST_CASE("serial: programming mode through a pseudo-terminal (operand, password, NAK repeat, read, B0)") {
+  Pty pty;
+  ProgLog log;
+  std::thread m(prog_meter, pty.master, std::ref(log));
+  const serial::ProgrammingCommand cmds[] = {{iec62056_21::Command::p1, "(secret)"},
+                                             {iec62056_21::Command::r1, "1.8.0()"},
+                                             {iec62056_21::Command::r1, "9.9.9()"}};
+  auto r = serial::program(pty.slave, {.max_baud = 19200}, cmds);
+  m.join();
+  REQUIRE_MESSAGE(r.has_value(), std::string(r ? "" : r.error().message));
+  CHECK(log.ack == "\x06" "051\r\n");  // option select Y = '1': programming mode
+  CHECK(r->operand == "(12345678)");
+  CHECK(log.password == "(secret)");
+  REQUIRE(r->replies.size() == 3);
+  CHECK(r->replies[0].kind == iec62056_21::Reply::ack);
+  CHECK(r->replies[1].kind == iec62056_21::Reply::data);
+  CHECK(r->replies[1].data == "(0001234.5*kWh)");
+  CHECK(r->replies[2].data == "(ER01)");
+  CHECK(log.reads == 3);  // the NAKed read went again
+  CHECK(log.break_msg.find("B0") != std::string::npos);
+  const serial::ProgrammingCommand with_b0[] = {{iec62056_21::Command::b0, ""}};
+  CHECK(serial::run_programming(-1, {}, with_b0).error().code == joule::Errc::invalid_argument);
+}
+
+TEST_CASE("serial: mode E through the driver leaves the tty in HDLC at the agreed rate") {
+  Pty pty;
+  std::string ack;
+  bool at_9600 = false;
+  const std::string hdlc = "\x7E\xA0\x07\x03\x21\x93\x0F\x01\x7E";  // an SNRM-shaped frame: bytes for the DLMS client
+  std::thread m([&] {
+    (void)read_until(pty.master, "\r\n");
+    const std::string ident = "/LGZ5\\2ZMD3104407.B32\r\n";  // "\2": HDLC offered (Annex E)
+    (void)!::write(pty.master, ident.data(), ident.size());
+    ack = read_until(pty.master, "\r\n");
+    at_9600 = wait_speed(pty.master, B9600);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    (void)!::write(pty.master, hdlc.data(), hdlc.size());
+    read_until(pty.master, "never", 300);
+  });
+  auto fd = serial::open_port(pty.slave);
+  REQUIRE(fd.has_value());
+  auto r = serial::run_mode_c(*fd, {.max_baud = 9600, .hdlc_if_offered = true});
+  REQUIRE_MESSAGE(r.has_value(), std::string(r ? "" : r.error().message));
+  CHECK(r->hdlc_mode);
+  CHECK(r->data_baud == 9600U);
+  CHECK(r->readout.empty());
+  // The tty is the DLMS client's now: what the meter sends in HDLC arrives on it.
+  std::string got;
+  for (int i = 0; i < 100 && got.size() < hdlc.size(); ++i) {
+    pollfd p{*fd, POLLIN, 0};
+    if (::poll(&p, 1, 20) <= 0) continue;
+    char b[64];
+    const ssize_t n = ::read(*fd, b, sizeof b);
+    if (n > 0) got.append(b, static_cast<std::size_t>(n));
+  }
+  m.join();
+  ::close(*fd);
+  CHECK(ack == "\x06" "251\r\n");  // protocol '2' (HDLC), baud '5', mode '1'
+  CHECK(at_9600);
+  CHECK(got == hdlc);
+}

@@ -282,3 +282,73 @@ def test_cli_meter_read_wrong_bcc_fails(cli: str, pty_pair) -> None:
     assert b"checksum_mismatch" in r.stderr
     r = _run_cli(cli, "/nonexistent/tty")
     assert r.returncode == 1 and b"io_error" in r.stderr
+
+
+def _with_bcc(lead: bytes, rest: bytes) -> bytes:
+    return lead + rest + bytes([_bcc(rest)])
+
+
+class ProgMeter(threading.Thread):
+    """A meter in programming mode: P0 operand, ACK to the password "secret", the value of
+    1.8.0 to R1 (after one NAK), "(ER01)" for other addresses, then B0."""
+
+    def __init__(self, master: int) -> None:
+        super().__init__(daemon=True)
+        self.master = master
+        self.log: Dict[str, object] = {"commands": []}
+
+    def run(self) -> None:
+        m = self.master
+        _read_until(m, b"\r\n")
+        os.write(m, b"/ISk5MT174-0001\r\n")
+        self.log["ack"] = _read_until(m, b"\r\n")
+        t0 = time.monotonic()
+        while _speed(m) != termios.B9600 and time.monotonic() - t0 < 2.0:
+            time.sleep(0.01)
+        os.write(m, _with_bcc(b"\x01", b"P0\x02(12345678)\x03"))
+        nak = False
+        while True:
+            cmd = _read_until(m, b"\x03")
+            if not cmd:
+                return
+            _read_until(m, b"zz", 0.1)  # the BCC byte
+            self.log["commands"].append(cmd)
+            if b"B0" in cmd:
+                return
+            if b"P1" in cmd:
+                os.write(m, b"\x06" if b"(secret)" in cmd else b"\x15")
+            elif b"R1" in cmd:
+                if not nak:
+                    nak = True
+                    os.write(m, b"\x15")
+                    continue
+                os.write(m, _with_bcc(b"\x02", (b"(0001234.5*kWh)" if b"1.8.0()" in cmd else b"(ER01)") + b"\x03"))
+
+
+def test_program_mode_c_through_pty(pty_pair) -> None:
+    master, _, path = pty_pair
+    meter = ProgMeter(master)
+    meter.start()
+    r = jm.program_mode_c(path, password="secret", reads=["1.8.0", "9.9.9"])
+    meter.join(5)
+    assert meter.log["ack"] == b"\x06051\r\n"
+    assert r["operand"] == "(12345678)"
+    assert r["replies"] == [("P1", "(secret)", "ack", ""), ("R1", "1.8.0()", "data", "(0001234.5*kWh)"),
+                            ("R1", "9.9.9()", "data", "(ER01)")]
+    assert any(b"B0" in c for c in meter.log["commands"])
+    assert sum(b"R1" in c for c in meter.log["commands"]) == 3  # the NAKed read went again
+    with pytest.raises(joule.InvalidArgumentError, match="command"):
+        jm.program_mode_c(path, commands=[("X9", "")])
+
+
+def test_cli_meter_read_programming(cli: str, pty_pair) -> None:
+    master, _, path = pty_pair
+    meter = ProgMeter(master)
+    meter.start()
+    r = _run_cli(cli, path, "--password", "secret", "--read", "1.8.0")
+    meter.join(5)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout.decode())
+    assert out["operand"] == "(12345678)"
+    assert out["replies"][0] == {"command": "P1", "address": "", "reply": "ack", "data": ""}
+    assert out["replies"][1] == {"command": "R1", "address": "1.8.0", "reply": "data", "data": "(0001234.5*kWh)"}

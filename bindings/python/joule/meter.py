@@ -20,7 +20,7 @@ Example::
 from __future__ import annotations
 
 import json as _json
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
 
 from . import _joule
 from .errors import DecodeError
@@ -31,7 +31,7 @@ Telegram = Dict[str, Any]
 BytesLike = Union[bytes, bytearray, memoryview]
 
 __all__ = ["decode", "decode_with_errors", "detect", "Decoder", "to_dataframe", "FrameError", "Telegram",
-           "read_sunspec", "read_sunspec_image", "ModeCSession", "read_mode_c", "read_mode_c_raw", "apply_driver", "FormatCache"]
+           "read_sunspec", "read_sunspec_image", "ModeCSession", "read_mode_c", "read_mode_c_raw", "program_mode_c", "apply_driver", "FormatCache"]
 
 
 class FrameError(DecodeError):
@@ -381,6 +381,40 @@ def read_mode_c_raw(port: str, address: str = "", max_baud: int = 19200,
     """
     ident, baud, raw = _m.read_mode_c(port, address, int(max_baud), int(rx_capacity), parity)
     return ident, baud, bytes(raw)
+
+
+def program_mode_c(port: str, commands: "Sequence[tuple[str, str]]" = (), password: Optional[str] = None,
+                   reads: Sequence[str] = (), address: str = "", max_baud: int = 19200,
+                   parity: str = "hardware") -> Dict[str, Any]:
+    """Runs an IEC 62056-21 programming-mode session over a serial device (§6.3.5-§6.3.7).
+
+    Args:
+        port: the serial device (optical head, USB adapter, pseudo-terminal).
+        commands: ``(name, data)`` pairs sent in order, e.g. ``("W1", "0.9.1(120000)")``;
+            names P1 P2 W1 W2 R1 R2 (B0 is sent at the end by the driver).
+        password: shorthand for a first ``("P1", "(password)")``.
+        reads: shorthand for ``("R1", "address()")`` per data-set address, after ``commands``.
+        address: device address of the request ``/?address!`` (empty: any meter).
+        max_baud: never switch above this rate [bit/s].
+        parity: ``"hardware"`` (the UART's 7E1) or ``"software"`` (see :func:`read_mode_c_raw`).
+
+    Returns:
+        ``{"identification", "data_baud", "operand" (the meter's P0 operand), "replies": [(name,
+        data, kind, answer)]}`` with ``kind`` ``"ack"``, ``"nak"`` (after three tries) or
+        ``"data"`` and ``answer`` the data message, e.g. ``"(0001234.5*kWh)"`` or ``"(ER01)"``.
+
+    Raises:
+        joule.InvalidArgumentError (a command name or data), joule.ChecksumError (BCC, parity),
+        joule.IncompleteError (the meter went silent), joule.errors.IOError_ (port).
+
+    Example:
+        >>> r = joule.meter.program_mode_c("/dev/ttyUSB0", password="00000000", reads=["1.8.0"])
+        >>> r["replies"][1][3]
+        '(0001234.5*kWh)'
+    """
+    cmds = ([("P1", f"({password})")] if password is not None else []) + [tuple(c) for c in commands]
+    cmds += [("R1", f"{a}()") for a in reads]
+    return dict(_m.program_mode_c(port, cmds, address, int(max_baud), parity))
 
 
 def read_mode_c(port: str, address: str = "", max_baud: int = 19200, parity: str = "hardware") -> Telegram:

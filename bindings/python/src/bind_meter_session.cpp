@@ -26,15 +26,20 @@ const char* action_name(d0::Action a) {
   return "failed";
 }
 
-const char* reply_name(d0::Reply r) {
-  switch (r) {
-    case d0::Reply::ack: return "ack";
-    case d0::Reply::nak: return "nak";
-    case d0::Reply::data: return "data";
-    case d0::Reply::operand: return "operand";
-    case d0::Reply::none: break;
-  }
-  return "none";
+using d0::reply_name;
+
+d0::Command command_of(const std::string& cmd) {
+  d0::Command c{};
+  if (!d0::parse_command(cmd, c))
+    raise_error(Error(Errc::invalid_argument, "command must be one of P1 P2 W1 W2 R1 R2 B0"));
+  return c;
+}
+
+meter::serial::Parity parity_of(const std::string& parity) {
+  if (parity == "software") return meter::serial::Parity::software;
+  if (parity != "hardware")
+    raise_error(Error(Errc::invalid_argument, "parity must be hardware or software", Where::at_field("parity")));
+  return meter::serial::Parity::hardware;
 }
 
 d0::SessionOptions session_options(const std::string& address, std::uint32_t max_baud, const std::string& mode,
@@ -64,12 +69,7 @@ class PyModeCSession {
     return step(s_.on_received({reinterpret_cast<const std::uint8_t*>(b.data()), b.size()}));
   }
   pyb::dict on_timeout() { return step(s_.on_timeout()); }
-  pyb::dict command(const std::string& cmd, const std::string& data) {
-    static constexpr const char* kNames[] = {"P1", "P2", "W1", "W2", "R1", "R2", "B0"};
-    for (int i = 0; i < 7; ++i)
-      if (cmd == kNames[i]) return step(s_.command(static_cast<d0::Command>(i), data));
-    raise_error(Error(Errc::invalid_argument, "command must be one of P1 P2 W1 W2 R1 R2 B0"));
-  }
+  pyb::dict command(const std::string& cmd, const std::string& data) { return step(s_.command(command_of(cmd), data)); }
   pyb::bytes readout() const {
     const auto r = s_.readout();
     return pyb::bytes(reinterpret_cast<const char*>(r.data()), r.size());
@@ -134,10 +134,7 @@ void init_meter_session(pyb::module_& m) {
          const std::string& parity) {
         auto o = session_options(address, max_baud, "readout", false);
         o.address = address;
-        meter::serial::Parity par = meter::serial::Parity::hardware;
-        if (parity == "software") par = meter::serial::Parity::software;
-        else if (parity != "hardware")
-          raise_error(Error(Errc::invalid_argument, "parity must be hardware or software", Where::at_field("parity")));
+        const auto par = parity_of(parity);
         Result<meter::serial::ModeCReadout> r = fail(Errc::internal, "unset");
         {
           pyb::gil_scoped_release nogil;
@@ -150,6 +147,34 @@ void init_meter_session(pyb::module_& m) {
       pyb::arg("port"), pyb::arg("address") = "", pyb::arg("max_baud") = 19200, pyb::arg("rx_capacity") = 16384,
       pyb::arg("parity") = "hardware",
       "Mode C readout over a serial device; returns (identification, data baud, readout bytes).");
+  m.def(
+      "program_mode_c",
+      [](const std::string& port, const std::vector<std::pair<std::string, std::string>>& commands,
+         const std::string& address, std::uint32_t max_baud, const std::string& parity) {
+        auto o = session_options(address, max_baud, "programming", false);
+        o.address = address;
+        const auto par = parity_of(parity);
+        std::vector<meter::serial::ProgrammingCommand> cmds;
+        for (const auto& [c, d] : commands) cmds.push_back({command_of(c), d});
+        Result<meter::serial::ProgrammingResult> r = fail(Errc::internal, "unset");
+        {
+          pyb::gil_scoped_release nogil;
+          r = meter::serial::program(port, o, cmds, par);
+        }
+        auto v = unwrap(std::move(r));
+        pyb::list replies;
+        for (std::size_t i = 0; i < v.replies.size(); ++i)
+          replies.append(pyb::make_tuple(commands[i].first, commands[i].second, reply_name(v.replies[i].kind), v.replies[i].data));
+        pyb::dict out;
+        out["identification"] = v.identification;
+        out["data_baud"] = v.data_baud;
+        out["operand"] = v.operand;
+        out["replies"] = replies;
+        return out;
+      },
+      pyb::arg("port"), pyb::arg("commands"), pyb::arg("address") = "", pyb::arg("max_baud") = 19200,
+      pyb::arg("parity") = "hardware",
+      "Programming mode over a serial device: the commands [(name, data)] in order, then B0; returns a dict.");
 }
 
 }  // namespace joule::py

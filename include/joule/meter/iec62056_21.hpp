@@ -141,6 +141,34 @@ enum class Reply : std::uint8_t {
   operand,  ///< the password request "SOH P0 STX (operand) ETX BCC": reply() holds "(operand)"
 };
 
+/// "P1", "P2", "W1", "W2", "R1", "R2", "B0".
+constexpr const char* command_name(Command c) noexcept {
+  constexpr const char* kNames[] = {"P1", "P2", "W1", "W2", "R1", "R2", "B0"};
+  return kNames[static_cast<unsigned>(c) < 7U ? static_cast<unsigned>(c) : 6U];
+}
+
+/// The command of a name ("R1", ...); false when there is none.
+constexpr bool parse_command(std::string_view name, Command& out) noexcept {
+  for (unsigned i = 0; i < 7U; ++i)
+    if (name == command_name(static_cast<Command>(i))) {
+      out = static_cast<Command>(i);
+      return true;
+    }
+  return false;
+}
+
+/// "none", "ack", "nak", "data", "operand".
+constexpr const char* reply_name(Reply r) noexcept {
+  switch (r) {
+    case Reply::ack: return "ack";
+    case Reply::nak: return "nak";
+    case Reply::data: return "data";
+    case Reply::operand: return "operand";
+    case Reply::none: break;
+  }
+  return "none";
+}
+
 /// One instruction of the session.
 struct Step {
   Action action = Action::failed;
