@@ -10,6 +10,8 @@
 #include <limits>
 #include <string>
 
+#include <Eigen/Dense>
+
 #include "pwl.hpp"
 
 namespace joule::battery {
@@ -28,7 +30,7 @@ struct Seg {
 /// the inf-convolution of the three resources, as a slope-sorted list.
 struct GridBranch {
   double x0 = 0, f0 = 0;  ///< leftmost x (all disposal at its maximum) and its cost [currency/h]
-  std::array<Seg, 3> seg{};
+  std::array<Seg, 4> seg{};
   int n = 0;
   double x1() const {
     double x = x0;
@@ -70,6 +72,10 @@ struct StageBranch {
 struct Prepared {
   std::size_t T = 0;
   std::vector<double> dt, net, pimp, pexp, curt_max, gi;  ///< gi: import cap per step (peak search lowers it)
+  /// Soft caps (certificate fit only): import above gi up to gi + gx[t] at
+  /// the import price plus `mcost` per kWh; empty = hard caps.
+  std::vector<double> gx;
+  double mcost = 0;
   double ge = 0, pch = 0, pdis = 0, eta_c = 1, eta_d = 1, cdeg = 0;
   double e0 = 0, elo = 0, ehi = 0, tlo = 0, thi = 0, vT = 0;
   double eps_x = 1e-9;
@@ -127,6 +133,7 @@ int grid_branches(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& o
   // an infinite limit is replaced by one no schedule can reach at this step
   const double big = std::fabs(q.net[t]) + q.pch + q.pdis + C + 1.0;
   const double gi = std::min(q.gi[t], big), ge = std::min(q.ge, big);
+  const double gx = q.gx.empty() ? 0.0 : std::min(q.gx[t], std::max(0.0, big - gi));
   const double pi = q.pimp[t], pe = q.pexp[t];
   auto make = [&](bool with_imp, bool with_exp, GridBranch& g) {
     g = {};
@@ -135,7 +142,8 @@ int grid_branches(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& o
     if (with_exp && ge > 0) g.seg[g.n++] = {pe, ge, Kind::exp};
     if (C > 0) g.seg[g.n++] = {0.0, C, Kind::cur};
     if (with_imp && gi > 0) g.seg[g.n++] = {pi, gi, Kind::imp};
-    for (int i = 1; i < g.n; ++i)  // at most three: insertion sort by slope
+    if (with_imp && gx > 0) g.seg[g.n++] = {pi + q.mcost, gx, Kind::imp};  // soft cap: above it at a penalty
+    for (int i = 1; i < g.n; ++i)  // at most four: insertion sort by slope
       for (int j = i; j > 0 && g.seg[j].slope < g.seg[j - 1].slope; --j) std::swap(g.seg[j], g.seg[j - 1]);
   };
   if (pe <= pi) {
@@ -351,7 +359,7 @@ bool fast_phi(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& gb, P
 /// are fused and segments shorter than eps folded into a neighbour. False if
 /// the result is empty (no feasible energy level in the band).
 ///
-/// If `rec` is given, it receives per stage segment j the interval [lo_j, hi_j]
+/// If `rec` is given, it receives per stage segment j (at rec[3j], rec[3j+1]) the interval [lo_j, hi_j]
 /// of energy levels (absolute, before clipping) where that segment may start in
 /// the merged order: the forward pass reads the optimal split of any energy
 /// level e into "stored after the step" + "moved in the step" from them (the
@@ -384,8 +392,9 @@ bool merge_clip_inplace(Slopes& V, const PhiSegs& p, double lo, double hi, doubl
     if (rec) {
       const double before = last_v && tied(s[r - 1], sj) ? l[r - 1] : 0.0;
       const double after = r < V.n && tied(s[r], sj) ? l[r] : 0.0;
-      rec[2 * j] = origin + pre - before;
-      rec[2 * j + 1] = origin + pre + after;
+      rec[3 * j] = origin + pre - before;
+      rec[3 * j + 1] = origin + pre + after;
+      rec[3 * j + 2] = lj;
     }
     if (r > V.b && tied(s[r - 1], sj)) {  // collinear with its left neighbour: lengthen it
       l[r - 1] += lj;
@@ -631,13 +640,22 @@ bool convex_argmin(const double* hx, const double* hv, std::size_t hm, double e,
 /// and their stage branches (StageCache).
 struct SplitStore {
   std::vector<double> rec;           ///< per fast step: z0, then (lo_j, hi_j, len_j) per segment
+  std::size_t used = 0;              ///< entries of rec in use (rec only grows: no zero-filling per solve)
   std::vector<std::uint32_t> off;    ///< per step: first entry in rec
   std::vector<std::uint8_t> m;       ///< per step: segments; 0xFF = not a fast step
   void init(std::size_t T) {
-    rec.clear();
-    rec.reserve(T * 12);
+    used = 0;
+    if (rec.size() < T * 8) rec.resize(T * 8);
     off.resize(T);
     m.resize(T);
+  }
+  /// Room for one step's record (z0 + 3 per segment, at most 12 segments); returns its start.
+  double* open(std::size_t t, std::size_t segments) {
+    const std::size_t need = used + 1 + 3 * segments;
+    if (need > rec.size()) rec.resize(std::max(2 * rec.size(), need + 64));
+    off[t] = static_cast<std::uint32_t>(used);
+    m[t] = static_cast<std::uint8_t>(segments);
+    return rec.data() + used;
   }
 };
 
@@ -741,7 +759,7 @@ struct StepOut {
     switch (g.seg[i].kind) {
       case Kind::exp: o.exq = g.seg[i].len - used; break;
       case Kind::cur: o.cur = g.seg[i].len - used; break;
-      case Kind::imp: o.imp = used; break;
+      case Kind::imp: o.imp += used; break;
     }
     pos += g.seg[i].len;
   }
@@ -787,7 +805,6 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out, DpStores* keep
   std::array<GridBranch, 2> gb;
   std::array<StageBranch, 4> sb;
   PhiSegs ps;
-  std::array<double, 2 * 12> rec2{};
   out.nonconvex_steps.clear();
   out.max_pieces = S.size() + 1;
   for (std::size_t t = T; t-- > 0;) {
@@ -812,21 +829,17 @@ bool run_dp(const Prepared& q, bool want_schedule, DpOutput& out, DpStores* keep
     if (fast) {
     convex_step:
       // convex V and convex stage cost: V_t is convex again (inf-convolution preserves convexity)
-      if (!merge_clip_inplace(S, ps, q.elo, q.ehi, eps, want_schedule ? rec2.data() : nullptr)) {
+      double* rec = nullptr;
+      if (want_schedule) {
+        rec = split.open(t, static_cast<std::size_t>(ps.m));
+        rec[0] = ps.x0;
+        cache.grid[t * 4] = static_cast<std::uint8_t>(fast ? 0 : sb[0].grid);
+      }
+      if (!merge_clip_inplace(S, ps, q.elo, q.ehi, eps, rec ? rec + 1 : nullptr)) {
         out.infeasible_step = t;
         return false;
       }
-      if (want_schedule) {
-        split.off[t] = static_cast<std::uint32_t>(split.rec.size());
-        split.m[t] = static_cast<std::uint8_t>(ps.m);
-        cache.grid[t * 4] = static_cast<std::uint8_t>(fast ? 0 : sb[0].grid);
-        split.rec.push_back(ps.x0);
-        for (int j = 0; j < ps.m; ++j) {
-          split.rec.push_back(rec2[2 * static_cast<std::size_t>(j)]);
-          split.rec.push_back(rec2[2 * static_cast<std::size_t>(j) + 1]);
-          split.rec.push_back(ps.l[static_cast<std::size_t>(j)]);
-        }
-      }
+      if (want_schedule) split.used += 1 + 3 * static_cast<std::size_t>(ps.m);
       out.max_pieces = std::max(out.max_pieces, S.size() + 1);
       continue;
     }
@@ -1145,7 +1158,13 @@ Certificate make_certificate(const Problem& p, const Prepared& q, const Schedule
       const auto& dw = p.demand_charges[w];
       if (t >= dw.start && t < dw.end && !s.peak_kw.empty()) gi = std::min(gi, s.peak_kw[w]);
     }
-    pin(s.grid_import_kw[t], 0, gi, q.pimp[t], true);
+    if (q.gx.empty() || !(q.gx[t] > 0)) {
+      pin(s.grid_import_kw[t], 0, gi, q.pimp[t], true);
+    } else {  // soft cap: import up to the cap, and the excess above it at the penalty
+      const double base = std::min(s.grid_import_kw[t], gi);
+      pin(base, 0, gi, q.pimp[t], true);
+      pin(s.grid_import_kw[t] - base, 0, q.gx[t], q.pimp[t] + q.mcost, true);
+    }
     pin(s.grid_export_kw[t], 0, q.ge, -q.pexp[t], false);
     pin(s.pv_curtail_kw[t], 0, q.curt_max[t], 0.0, false);
     // ch: r/dt = c + pi - eta_c w ; dis: r/dt = c - pi + w/eta_d
@@ -1320,7 +1339,8 @@ double lp_bound(const Problem& p, const Prepared& q, const Certificate& c) {
   for (std::size_t t = 0; t < T; ++t) {
     const double dt = q.dt[t], pi = c.pi[t], w = c.w[t];
     lb += dt * pi * q.net[t];
-    lb += term(dt * (q.pimp[t] - pi) + nu_t[t], 0, p.grid.import_max_kw);
+    lb += term(dt * (q.pimp[t] - pi) + nu_t[t], 0, std::min(p.grid.import_max_kw, q.gi[t]));
+    if (!q.gx.empty() && q.gx[t] > 0) lb += term(dt * (q.pimp[t] + q.mcost - pi) + nu_t[t], 0, q.gx[t]);
     lb += term(dt * (-q.pexp[t] + pi), 0, q.ge);
     lb += term(dt * pi, 0, q.curt_max[t]);
     lb += term(dt * (q.cdeg + pi - q.eta_c * w), 0, q.pch);
@@ -1568,6 +1588,194 @@ Error infeasible_error(const Problem& p, const DpOutput& d) {
                Where::at_index(d.infeasible_step, "soc_kwh"));
 }
 
+
+/// The peak-row fit needs disjoint windows (one cap row per step) whose optimal
+/// caps lie below the import limit. `at_prior[k]`: the cap sits on the
+/// incumbent peak, where the duals' sum need only stay at or below the price
+/// (the peak variable rests on its lower bound); elsewhere it must equal it.
+bool demand_windows_fit(const Problem& p, const std::vector<double>& P, std::vector<char>& at_prior) {
+  std::vector<std::pair<std::size_t, std::size_t>> iv;
+  at_prior.assign(p.demand_charges.size(), 0);
+  for (std::size_t k = 0; k < p.demand_charges.size(); ++k) {
+    const auto& dw = p.demand_charges[k];
+    const double m = 1e-6 * std::max(1.0, P[k]);
+    if (!(P[k] < p.grid.import_max_kw - m)) return false;
+    at_prior[k] = P[k] <= dw.prior_peak_kw + m;
+    iv.emplace_back(dw.start, dw.end);
+  }
+  std::sort(iv.begin(), iv.end());
+  for (std::size_t i = 1; i < iv.size(); ++i)
+    if (iv[i].first < iv[i - 1].second) return false;
+  return true;
+}
+
+/// Peak-row duals that close the gap with demand windows (docs/battery.md,
+/// "Certificate with demand windows"). F(P), the optimal cost with the caps
+/// P fixed, is convex and piecewise linear in P (parametric LP); at the
+/// optimal caps P* the vector of prices lies in its negated subdifferential
+/// S = {sum of cap duals per window}. The capped problem's duals at P* + delta d
+/// (delta tiny) give the point of S extreme in direction -d (its gradient
+/// there). Wolfe's minimum-norm-point algorithm over such points finds the
+/// convex combination whose per-window sums equal the prices; the same
+/// combination of the full dual vectors (pi, w, nu) is a dual of the demand
+/// LP whose Lagrangian bound equals F(P*) + price . P* up to the linearisation
+/// error over delta. Returns the certificate's LP bound (written to `out`), or
+/// -inf if none could be formed.
+double fit_demand_duals(const Problem& p, Prepared& q, const std::vector<double>& gi0, const std::vector<double>& Pstar,
+                        const std::vector<char>& at_prior, Certificate& out, int& dp_passes) {
+  const std::size_t K = p.demand_charges.size(), T = q.T;
+  struct Point {
+    std::vector<double> pi, w, nu;  // nu: per step (0 outside the windows)
+    Eigen::VectorXd y;              // sum of nu per window minus the price
+  };
+  std::vector<Point> pts;
+  DpOutput d;
+  Schedule s;
+  std::vector<double> cap(K);
+  // Caps are soft here (import above a cap costs `mcost` more per kWh): below
+  // the smallest feasible cap the capped problem stays feasible and its duals
+  // carry the ray that makes the prices reachable when an optimal cap sits
+  // at that edge (the usual case: the battery is empty at the peak). Any
+  // (pi, w, nu >= 0) is a dual of the demand LP, so the bound stays valid.
+  double pmax = 0, dtmin = kInf;
+  for (std::size_t t = 0; t < T; ++t) {
+    pmax = std::max({pmax, std::fabs(q.pimp[t]), std::fabs(q.pexp[t])});
+    dtmin = std::min(dtmin, q.dt[t]);
+  }
+  for (const auto& dw : p.demand_charges) pmax = std::max(pmax, dw.price_per_kw);
+  q.mcost = 1e3 * (1.0 + pmax + q.cdeg) / dtmin;
+  auto oracle = [&](const Eigen::VectorXd& dir, Point& pt) -> bool {
+    q.gi = gi0;
+    q.gx.assign(T, 0.0);
+    for (std::size_t k = 0; k < K; ++k) {
+      const auto& dw = p.demand_charges[k];
+      // a window on its incumbent peak is probed from above (right derivative: sum <= price)
+      const double dk = at_prior[k] ? 1.0 : dir[static_cast<Eigen::Index>(k)];
+      cap[k] = Pstar[k] + 1e-6 * std::max(1.0, Pstar[k]) * dk;
+      for (std::size_t t = dw.start; t < dw.end; ++t) {
+        q.gi[t] = std::min(gi0[t], cap[k]);
+        q.gx[t] = gi0[t] - q.gi[t];
+      }
+    }
+    ++dp_passes;
+    const bool ok = run_dp(q, true, d);
+    if (!ok) return false;
+    s = std::move(d.schedule);
+    s.peak_kw.clear();  // caps are in q.gi: the capped problem's own duals
+    Certificate c = make_certificate(p, q, s);
+    pt.pi = std::move(c.pi);
+    pt.w = std::move(c.w);
+    pt.nu.assign(T, 0.0);
+    pt.y.resize(static_cast<Eigen::Index>(K));
+    for (std::size_t k = 0; k < K; ++k) {
+      const auto& dw = p.demand_charges[k];
+      double sum = 0;
+      for (std::size_t t = dw.start; t < dw.end; ++t) {
+        // the cap binds (below the import limit) and import sits on it: its
+        // dual is what the balance price exceeds the import price by
+        if (cap[k] < gi0[t] && s.grid_import_kw[t] >= cap[k] - 1e-7 * std::max(1.0, cap[k]))
+          pt.nu[t] = q.dt[t] * std::max(0.0, pt.pi[t] - q.pimp[t]);
+        sum += pt.nu[t];
+      }
+      pt.y[static_cast<Eigen::Index>(k)] = at_prior[k] ? 0.0 : sum - p.demand_charges[k].price_per_kw;
+    }
+    return true;
+  };
+  const Eigen::Index Ke = static_cast<Eigen::Index>(K);
+  Point first;
+  if (!oracle(Eigen::VectorXd::Zero(Ke), first)) {
+    q.gi = gi0;
+    q.gx.clear();
+    return -kInf;
+  }
+  pts.push_back(std::move(first));
+  std::vector<double> lam{1.0};
+  double scale = 1.0;
+  for (const auto& dw : p.demand_charges) scale = std::max(scale, std::fabs(dw.price_per_kw));
+  const double tol = 1e-12 * scale;
+  auto current = [&]() {
+    Eigen::VectorXd x = Eigen::VectorXd::Zero(Ke);
+    for (std::size_t i = 0; i < pts.size(); ++i) x += lam[i] * pts[i].y;
+    return x;
+  };
+  // Wolfe (1976), "Finding the nearest point in a polytope": major cycles add
+  // the oracle's point, minor cycles keep the corral's affine minimiser inside
+  // its convex hull.
+  for (int major = 0; major < 8 * static_cast<int>(K) + 16; ++major) {
+    Eigen::VectorXd x = current();
+    const double xn = x.lpNorm<Eigen::Infinity>();
+    if (xn <= tol) break;
+    Point np;
+    if (!oracle(x / xn, np)) break;  // extreme point in direction -x: caps raised where the duals exceed the price
+    if (x.dot(np.y) >= x.squaredNorm() - 1e-12 * (x.squaredNorm() + scale * scale)) break;  // no progress: done
+    pts.push_back(std::move(np));
+    lam.push_back(0.0);
+    for (int minor = 0; minor < 64; ++minor) {
+      const Eigen::Index n = static_cast<Eigen::Index>(pts.size());
+      Eigen::MatrixXd A = Eigen::MatrixXd::Zero(n + 1, n + 1);
+      Eigen::VectorXd rhs = Eigen::VectorXd::Zero(n + 1);
+      for (Eigen::Index i = 0; i < n; ++i) {
+        for (Eigen::Index j = 0; j < n; ++j)
+          A(i, j) = pts[static_cast<std::size_t>(i)].y.dot(pts[static_cast<std::size_t>(j)].y);
+        A(i, n) = A(n, i) = 1.0;
+      }
+      rhs[n] = 1.0;
+      const Eigen::VectorXd sol = A.completeOrthogonalDecomposition().solve(rhs);
+      bool inside = true;
+      for (Eigen::Index i = 0; i < n; ++i) inside &= sol[i] > 1e-14;
+      if (inside) {
+        for (Eigen::Index i = 0; i < n; ++i) lam[static_cast<std::size_t>(i)] = sol[i];
+        break;
+      }
+      double theta = 1.0;
+      for (Eigen::Index i = 0; i < n; ++i) {
+        const double l = lam[static_cast<std::size_t>(i)], a = sol[i];
+        if (a <= 1e-14 && l - a > 0) theta = std::min(theta, l / (l - a));
+      }
+      for (Eigen::Index i = 0; i < n; ++i) {
+        auto& l = lam[static_cast<std::size_t>(i)];
+        l = (1 - theta) * l + theta * sol[i];
+      }
+      for (std::size_t i = pts.size(); i-- > 0;)  // drop the points whose weight reached 0
+        if (lam[i] <= 1e-14) {
+          pts.erase(pts.begin() + static_cast<std::ptrdiff_t>(i));
+          lam.erase(lam.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+      if (pts.size() <= 1) {
+        lam.assign(pts.size(), 1.0);
+        break;
+      }
+    }
+  }
+  q.gi = gi0;
+  q.gx.clear();
+  q.mcost = 0;
+  double lsum = 0;
+  for (double l : lam) lsum += l;
+  Certificate c;
+  c.pi.assign(T, 0.0);
+  c.w.assign(T, 0.0);
+  std::vector<double> nu(T, 0.0);
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    const double l = lam[i] / lsum;
+    for (std::size_t t = 0; t < T; ++t) {
+      c.pi[t] += l * pts[i].pi[t];
+      c.w[t] += l * pts[i].w[t];
+      nu[t] += l * pts[i].nu[t];
+    }
+  }
+  c.demand_nu.resize(K);
+  for (std::size_t k = 0; k < K; ++k) {
+    const auto& dw = p.demand_charges[k];
+    c.demand_nu[k].assign(nu.begin() + static_cast<std::ptrdiff_t>(dw.start), nu.begin() + static_cast<std::ptrdiff_t>(dw.end));
+  }
+  const double lb = lp_bound(p, q, c);
+  out.pi = std::move(c.pi);
+  out.w = std::move(c.w);
+  out.demand_nu = std::move(c.demand_nu);
+  return lb;
+}
+
 }  // namespace
 
 Result<Solution> solve(const Problem& p, const SolveOptions& o) {
@@ -1698,6 +1906,20 @@ Result<Solution> solve(const Problem& p, const SolveOptions& o) {
   v.lower_bound = v.lp_bound;
   const double tol = 1e-6 * std::max(1.0, std::fabs(sol.objective));
   v.proven_optimal = sol.objective - v.lp_bound <= tol;
+  std::vector<char> at_prior;
+  if (!v.proven_optimal && K > 0 && demand_windows_fit(p, P, at_prior)) {
+    Certificate c;
+    const double lb = fit_demand_duals(p, q, gi0, P, at_prior, c, sol.dp_passes);
+    if (lb > v.lp_bound) {
+      sol.certificate.pi = std::move(c.pi);
+      sol.certificate.w = std::move(c.w);
+      sol.certificate.demand_nu = std::move(c.demand_nu);
+      sol.pi = sol.certificate.pi;
+      sol.w = sol.certificate.w;
+      v.lp_bound = v.lower_bound = lb;
+      v.proven_optimal = sol.objective - v.lp_bound <= tol;
+    }
+  }
   if (!v.proven_optimal && K == 0 && !d.nonconvex_steps.empty()) {
     // non-convex stages where the LP duals cannot close the gap (the
     // relaxation is below the canonical optimum): the DP's own cost-to-go

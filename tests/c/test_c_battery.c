@@ -13,6 +13,15 @@ static const char* kCase =
     " \"terminal\": {\"mode\": \"free\"}, \"p_charge_max_kw\": 1.0, \"p_discharge_max_kw\": 1.0,"
     " \"eta_charge\": 1.0, \"eta_discharge\": 1.0}, \"grid\": {\"import_max_kw\": 5, \"export_max_kw\": 5}}";
 
+/* Peak shaving: 4 kWh stored flattens the 5 and 6 kW hours to 3.5 kW; the
+   certificate proves it (the peak row's duals sum to the demand price). */
+static const char* kDemandCase =
+    "{\"dt_hours\": 1.0, \"series\": {\"price_import\": [0.2, 0.2, 0.2, 0.2], \"price_export\": [0, 0, 0, 0],"
+    " \"load_kw\": [2, 5, 6, 3]}, \"battery\": {\"capacity_kwh\": 4.0, \"soc_min\": 0.0, \"soc_max\": 1.0,"
+    " \"soc_init\": 1.0, \"terminal\": {\"mode\": \"free\"}, \"p_charge_max_kw\": 3.0, \"p_discharge_max_kw\": 3.0,"
+    " \"eta_charge\": 1.0, \"eta_discharge\": 1.0}, \"grid\": {\"import_max_kw\": 10, \"export_max_kw\": 0},"
+    " \"demand_charges\": [{\"price_per_kw\": 10.0, \"start\": 0, \"end\": 4, \"prior_peak_kw\": 0.0}]}";
+
 /* The case's own prices as the forecast (a perfect point forecast). */
 static int truth_forecast(void* user, size_t t, size_t n, double* pi, double* pe, double* load, double* pv) {
   static const double price[4] = {0.1, 0.5, 0.1, 0.5};
@@ -39,6 +48,15 @@ int main(void) {
   char* buf = (char*)malloc(len + 1);
   CHECK(joule_battery_optimize_json(kCase, strlen(kCase), buf, len + 1, &len) == JOULE_OK);
   CHECK(strstr(buf, "\"objective\"") != NULL && strstr(buf, "\"certificate\"") != NULL);
+  CHECK(strstr(buf, "\"proven_optimal\":true") != NULL);
+  free(buf);
+
+  /* demand charge: 0.2 x (2 + 3.5 + 3.5 + 3) + 10 x 3.5, proven optimal */
+  CHECK(joule_battery_objective_json(kDemandCase, strlen(kDemandCase), &obj) == JOULE_OK);
+  CHECK(fabs(obj - 37.4) < 1e-6);
+  CHECK(joule_battery_optimize_json(kDemandCase, strlen(kDemandCase), NULL, 0, &len) == JOULE_BUFFER_TOO_SMALL);
+  buf = (char*)malloc(len + 1);
+  CHECK(joule_battery_optimize_json(kDemandCase, strlen(kDemandCase), buf, len + 1, &len) == JOULE_OK);
   CHECK(strstr(buf, "\"proven_optimal\":true") != NULL);
   free(buf);
 

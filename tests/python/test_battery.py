@@ -21,9 +21,10 @@ CASES_24H = [
 ]
 
 
-def milp_objective(case: dict) -> float | None:
+def milp_objective(case: dict, relax: bool = False) -> float | None:
     """Canonical optimum by a MILP with a charge/discharge binary on every step
-    and an import/export binary where export pays more than import (SPEC 4.1)."""
+    and an import/export binary where export pays more than import (SPEC 4.1);
+    with `relax`, the optimum of its LP relaxation."""
     s = case["series"]
     T = len(s["price_import"])
     dt = np.full(T, float(case["dt_hours"])) if np.isscalar(case["dt_hours"]) else np.asarray(case["dt_hours"], float)
@@ -99,7 +100,7 @@ def milp_objective(case: dict) -> float | None:
         for t in range(w["start"], w["end"]):
             row([(IMP + t, 1), (8 * T + k, -1)], -np.inf, 0)
     integ = np.zeros(n)
-    integ[U:U + 2 * T] = 1
+    integ[U:U + 2 * T] = 0 if relax else 1
     cons = scipy_opt.LinearConstraint(sp.csr_matrix(np.array(rows)), lo_, hi_)
     res = scipy_opt.milp(c, integrality=integ, bounds=scipy_opt.Bounds(lb, ub), constraints=cons,
                          options={"mip_rel_gap": 1e-9, "time_limit": 30})
@@ -172,7 +173,7 @@ def random_case(rng: np.random.Generator) -> dict:
 @pytest.mark.parametrize("block", range(4))
 def test_random_cases_agree_with_highs_milp(block: int) -> None:
     rng = np.random.default_rng(1000 + block)
-    n_feasible = 0
+    n_feasible = n_demand = n_demand_proven = 0
     for i in range(300):  # 4 x 300 cases; keeps the ASan suite near a minute
         case = random_case(rng)
         ref = milp_objective(case)
@@ -186,7 +187,14 @@ def test_random_cases_agree_with_highs_milp(block: int) -> None:
         assert abs(res["objective"] - ref) <= 1e-6 * max(1.0, abs(ref)), (block, i, res["objective"], ref, json.dumps(case))
         lb = res["certificate"]["lower_bound"]
         assert lb is None or lb <= res["objective"] + 1e-6 * max(1.0, abs(ref))
+        if case.get("demand_charges"):
+            n_demand += 1
+            n_demand_proven += bool(res["certificate"]["proven_optimal"])
+            # where the LP relaxation is exact, its duals (peak rows included) must prove the optimum
+            if milp_objective(case, relax=True) >= ref - 1e-9 * max(1.0, abs(ref)):
+                assert res["certificate"]["proven_optimal"], (block, i, res["certificate"]["gap"], json.dumps(case))
     assert n_feasible > 180
+    print(f"demand-window cases proven optimal by their certificate: {n_demand_proven} of {n_demand}")
 
 
 @pytest.mark.parametrize("name", CASES_24H)
@@ -197,6 +205,12 @@ def test_reference_cases(name: str, test_data: Path) -> None:
     ref = case["solution"]["objective"]
     assert abs(res["objective"] - ref) <= 1e-6 * max(1.0, abs(ref))
     assert res["verification"]["feasible"]
+    # proven by the certificate, demand windows included (their peak-row duals sum to the price)
+    cert = res["certificate"]
+    assert cert["proven_optimal"], cert["gap"]
+    assert cert["gap"] <= 1e-9 * max(1.0, abs(ref))
+    for w, nu in zip(case.get("demand_charges") or [], cert["demand_nu"]):
+        assert math.isclose(sum(nu), w["price_per_kw"], rel_tol=1e-9)
 
 
 def test_pandas_face_and_plot() -> None:

@@ -138,7 +138,8 @@ def main():
     rel = abs(res["objective"] - ref) / max(1.0, abs(ref))
     ok &= rel <= 1e-6 and res["verification"]["feasible"]
     print(f"commercial_1y1h_monthly_demand: joule {dt:.2f} s objective {res['objective']:.10g} ref {ref:.10g} "
-          f"rel.diff {rel:.1e} dp_passes {res['stats']['dp_passes']}")
+          f"rel.diff {rel:.1e} dp_passes {res['stats']['dp_passes']} "
+          f"proven_optimal {res['certificate']['proven_optimal']} gap {res['certificate']['gap']:.2g}")
     print("all objectives agree" if ok else "OBJECTIVE MISMATCH")
     return 0 if ok else 1
 
