@@ -30,7 +30,7 @@ struct Seg {
 /// the inf-convolution of the three resources, as a slope-sorted list.
 struct GridBranch {
   double x0 = 0, f0 = 0;  ///< leftmost x (all disposal at its maximum) and its cost [currency/h]
-  std::array<Seg, 4> seg{};
+  std::array<Seg, 4> seg;  ///< [0, n) in use; left uninitialised (built per step on the hot path)
   int n = 0;
   double x1() const {
     double x = x0;
@@ -136,7 +136,7 @@ int grid_branches(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& o
   const double gx = q.gx.empty() ? 0.0 : std::min(q.gx[t], std::max(0.0, big - gi));
   const double pi = q.pimp[t], pe = q.pexp[t];
   auto make = [&](bool with_imp, bool with_exp, GridBranch& g) {
-    g = {};
+    g.n = 0;
     g.x0 = -C - (with_exp ? ge : 0.0);
     g.f0 = with_exp ? -pe * ge : 0.0;
     if (with_exp && ge > 0) g.seg[g.n++] = {pe, ge, Kind::exp};
@@ -314,7 +314,7 @@ bool fast_phi(const Prepared& q, std::size_t t, std::array<GridBranch, 2>& gb, P
   const bool cok = region(std::max(N, g.x0), std::min(N + q.pch, gx1), clo, chi);
   if (!dok && !cok) return false;
   // segments of h in increasing D: discharge (x rising to N), then charge
-  std::array<double, 12> hs{}, hl{};
+  std::array<double, 12> hs, hl;  // [0, m) written before read
   int m = 0, md = 0;
   auto walk = [&](double lo, double hi, bool charge) {
     double pos = g.x0;
@@ -1120,44 +1120,54 @@ namespace {
 Certificate make_certificate(const Problem& p, const Prepared& q, const Schedule& s) {
   const std::size_t T = q.T;
   Certificate c;
-  c.pi.assign(T, 0);
-  c.w.assign(T, 0);
+  c.pi.resize(T);
+  c.w.resize(T);
   const double tol = 1e-7;
-  struct Step {
-    double plo, phi;                    // pi interval from grid-side variables
-    std::array<double, 4> la, lb, ua, ub;  // w >= la*pi+lb ; w <= ua*pi+ub
+  // The two rows that tie w to pi: charge r/dt = c + pi - eta_c w (w vs
+  // (c + pi)/eta_c), discharge r/dt = c - pi + w/eta_d (w vs eta_d (pi - c)).
+  // Per step each is a lower line (w >= a pi + b), an upper line (w <= ...),
+  // both, or neither, by the power's bound status: 4 flag bits per step, so
+  // the forward pass rebuilds the lines instead of storing them.
+  const double ac = 1.0 / q.eta_c, bc = q.cdeg / q.eta_c, ad = q.eta_d, bd = -q.eta_d * q.cdeg;
+  enum : std::uint8_t { kChHi = 1, kChLo = 2, kDisLo = 4, kDisHi = 8 };
+  struct Lines {
+    std::array<double, 2> la, lb, ua, ub;
     int nl = 0, nu = 0;
-    double wlo = -kInf, whi = kInf;     // projection on w
-    Step() {}  // user-provided: no zero-filling of T steps' arrays by vector(T)
   };
-  std::vector<Step> st(T);
+  auto lines = [&](std::uint8_t f, Lines& L) {
+    L.nl = L.nu = 0;
+    if (f & kChHi) { L.ua[L.nu] = ac; L.ub[L.nu++] = bc; }
+    if (f & kChLo) { L.la[L.nl] = ac; L.lb[L.nl++] = bc; }
+    if (f & kDisLo) { L.la[L.nl] = ad; L.lb[L.nl++] = bd; }
+    if (f & kDisHi) { L.ua[L.nu] = ad; L.ub[L.nu++] = bd; }
+  };
+  // per step: pi interval (grid-side variables and line consistency), w interval, line flags
+  std::vector<double> plo_v(T), phi_v(T), flo(T), fhi(T);
+  std::vector<std::uint8_t> flags(T);
   auto near_lo = [&](double x, double lo) { return x <= lo + tol; };
   auto near_hi = [&](double x, double hi) { return x >= hi - tol; };
+  const bool with_windows = !p.demand_charges.empty() && !s.peak_kw.empty();
   for (std::size_t t = 0; t < T; ++t) {
-    Step& k = st[t];
-    k.plo = -kInf;
-    k.phi = kInf;
+    double plo = -kInf, phi = kInf;
     auto pin = [&](double x, double lo, double hi, double price, bool plus) {
       // reduced cost of a variable with cost coefficient `price` per kWh and
-      // balance coefficient +1 (plus) or -1: dt*(price - pi) or dt*(price + pi)*...
-      // expressed as a bound on pi.
+      // balance coefficient +1 (plus: r = price - pi) or -1 (r = price + pi),
+      // expressed as a bound on pi
       if (hi - lo <= tol) return;
       const bool atlo = near_lo(x, lo), athi = near_hi(x, hi);
-      if (plus) {  // r = price - pi
-        if (atlo && !athi) k.phi = std::min(k.phi, price);
-        else if (athi && !atlo) k.plo = std::max(k.plo, price);
-        else if (!atlo && !athi) { k.plo = std::max(k.plo, price); k.phi = std::min(k.phi, price); }
-      } else {  // r = price + pi  (cost -p_exp for export, 0 for curtail) -> pi vs -price
-        if (atlo && !athi) k.plo = std::max(k.plo, -price);
-        else if (athi && !atlo) k.phi = std::min(k.phi, -price);
-        else if (!atlo && !athi) { k.plo = std::max(k.plo, -price); k.phi = std::min(k.phi, -price); }
-      }
+      const double v = plus ? price : -price;
+      const bool raise = plus ? athi : atlo;  // this status bounds pi from below
+      const bool lower = plus ? atlo : athi;  // and this one from above
+      if (raise && !lower) plo = std::max(plo, v);
+      else if (lower && !raise) phi = std::min(phi, v);
+      else if (!atlo && !athi) { plo = std::max(plo, v); phi = std::min(phi, v); }
     };
     double gi = q.gi[t];
-    for (std::size_t w = 0; w < p.demand_charges.size(); ++w) {
-      const auto& dw = p.demand_charges[w];
-      if (t >= dw.start && t < dw.end && !s.peak_kw.empty()) gi = std::min(gi, s.peak_kw[w]);
-    }
+    if (with_windows)
+      for (std::size_t w = 0; w < p.demand_charges.size(); ++w) {
+        const auto& dw = p.demand_charges[w];
+        if (t >= dw.start && t < dw.end) gi = std::min(gi, s.peak_kw[w]);
+      }
     if (q.gx.empty() || !(q.gx[t] > 0)) {
       pin(s.grid_import_kw[t], 0, gi, q.pimp[t], true);
     } else {  // soft cap: import up to the cap, and the excess above it at the penalty
@@ -1167,53 +1177,44 @@ Certificate make_certificate(const Problem& p, const Prepared& q, const Schedule
     }
     pin(s.grid_export_kw[t], 0, q.ge, -q.pexp[t], false);
     pin(s.pv_curtail_kw[t], 0, q.curt_max[t], 0.0, false);
-    // ch: r/dt = c + pi - eta_c w ; dis: r/dt = c - pi + w/eta_d
-    auto add_lo = [&](double a, double b) { k.la[k.nl] = a; k.lb[k.nl++] = b; };
-    auto add_hi = [&](double a, double b) { k.ua[k.nu] = a; k.ub[k.nu++] = b; };
+    std::uint8_t f = 0;
     if (q.pch > tol) {
       const bool lo = near_lo(s.charge_kw[t], 0), hi = near_hi(s.charge_kw[t], q.pch);
-      const double a = 1.0 / q.eta_c, b = q.cdeg / q.eta_c;  // w vs (c + pi)/eta_c
-      if (!hi) add_hi(a, b);
-      if (!lo) add_lo(a, b);
+      if (!hi) f |= kChHi;
+      if (!lo) f |= kChLo;
     }
     if (q.pdis > tol) {
       const bool lo = near_lo(s.discharge_kw[t], 0), hi = near_hi(s.discharge_kw[t], q.pdis);
-      const double a = q.eta_d, b = -q.eta_d * q.cdeg;  // w vs eta_d (pi - c)
-      if (!hi) add_lo(a, b);
-      if (!lo) add_hi(a, b);
+      if (!hi) f |= kDisLo;
+      if (!lo) f |= kDisHi;
     }
-    if (k.plo > k.phi) k.plo = k.phi = 0.5 * (k.plo + k.phi);  // inconsistent: keep a point (bound stays valid)
+    flags[t] = f;
+    Lines L;
+    lines(f, L);
+    if (plo > phi) plo = phi = 0.5 * (plo + phi);  // inconsistent: keep a point (bound stays valid)
     // feasible pi interval: every lower line <= every upper line, pi in [plo, phi]
-    double a0 = k.plo, a1 = k.phi;
-    for (int i = 0; i < k.nl; ++i)
-      for (int j = 0; j < k.nu; ++j) {
-        const double da = k.la[i] - k.ua[j], db = k.ub[j] - k.lb[i];  // da*pi <= db
+    double a0 = plo, a1 = phi;
+    for (int i = 0; i < L.nl; ++i)
+      for (int j = 0; j < L.nu; ++j) {
+        const double da = L.la[i] - L.ua[j], db = L.ub[j] - L.lb[i];  // da*pi <= db
         if (std::fabs(da) < 1e-15) continue;
         if (da > 0) a1 = std::min(a1, db / da);
         else a0 = std::max(a0, db / da);
       }
     if (a0 > a1) a0 = a1 = 0.5 * (a0 + a1);
-    k.plo = a0;
-    k.phi = a1;
-    auto wmin = [&](double pi) {
-      double r = -kInf;
-      for (int i = 0; i < k.nl; ++i) r = std::max(r, k.la[i] * pi + k.lb[i]);
-      return r;
-    };
-    auto wmax = [&](double pi) {
-      double r = kInf;
-      for (int j = 0; j < k.nu; ++j) r = std::min(r, k.ua[j] * pi + k.ub[j]);
-      return r;
-    };
-    k.wlo = std::isfinite(a0) ? wmin(a0) : -kInf;
-    k.whi = std::isfinite(a1) ? wmax(a1) : kInf;
-    if (k.nl == 0) k.wlo = -kInf;
-    if (k.nu == 0) k.whi = kInf;
+    plo_v[t] = a0;
+    phi_v[t] = a1;
+    double wlo = -kInf, whi = kInf;  // projection on w
+    if (L.nl > 0 && std::isfinite(a0))
+      for (int i = 0; i < L.nl; ++i) wlo = std::max(wlo, L.la[i] * a0 + L.lb[i]);
+    if (L.nu > 0 && std::isfinite(a1))
+      for (int j = 0; j < L.nu; ++j) whi = std::min(whi, L.ua[j] * a1 + L.ub[j]);
+    flo[t] = wlo;
+    fhi[t] = whi;
   }
   // backward: feasible sets of w_t given the SoC bound status of e_{t+1}
-  std::vector<double> flo(T), fhi(T);
   for (std::size_t t = T; t-- > 0;) {
-    double lo = st[t].wlo, hi = st[t].whi;
+    double lo = flo[t], hi = fhi[t];
     const double e = s.soc_kwh[t + 1];
     double rlo = -kInf, rhi = kInf;  // constraint from r_e = w_t - w_next (or - vT)
     double nlo, nhi, blo, bhi;
@@ -1242,7 +1243,9 @@ Certificate make_certificate(const Problem& p, const Prepared& q, const Schedule
     fhi[t] = b;
   }
   // forward: choose w_t inside its set, as close to the previous choice as allowed
-  std::vector<double> pilo(T), pihi(T);
+  // (pilo/pihi reuse plo_v/phi_v: each step's entry is read before it is overwritten)
+  std::vector<double>& pilo = plo_v;
+  std::vector<double>& pihi = phi_v;
   double prev = 0;
   for (std::size_t t = 0; t < T; ++t) {
     double target = t == 0 ? 0.0 : prev;
@@ -1256,10 +1259,11 @@ Certificate make_certificate(const Problem& p, const Prepared& q, const Schedule
     c.w[t] = w;
     prev = w;
     // pi: inside [plo, phi] and consistent with w
-    const Step& k = st[t];
-    double lo = k.plo, hi = k.phi;
-    for (int i = 0; i < k.nl; ++i) hi = std::min(hi, (w - k.lb[i]) / k.la[i]);   // w >= la pi + lb
-    for (int j = 0; j < k.nu; ++j) lo = std::max(lo, (w - k.ub[j]) / k.ua[j]);  // w <= ua pi + ub
+    Lines L;
+    lines(flags[t], L);
+    double lo = plo_v[t], hi = phi_v[t];
+    for (int i = 0; i < L.nl; ++i) hi = std::min(hi, (w - L.lb[i]) / L.la[i]);   // w >= la pi + lb
+    for (int j = 0; j < L.nu; ++j) lo = std::max(lo, (w - L.ub[j]) / L.ua[j]);  // w <= ua pi + ub
     double pi;
     if (lo <= hi) {
       pi = std::isfinite(lo) ? (std::isfinite(hi) ? 0.5 * (lo + hi) : lo) : (std::isfinite(hi) ? hi : q.pimp[t]);
@@ -1323,7 +1327,7 @@ double lp_bound(const Problem& p, const Prepared& q, const Certificate& c) {
     return r * bnd2;
   };
   double lb = -c.w[0] * q.e0;
-  std::vector<double> nu_t(T, 0.0);
+  std::vector<double> nu_t(p.demand_charges.empty() ? 0 : T, 0.0);  // peak-row duals per step
   for (std::size_t k = 0; k < p.demand_charges.size(); ++k) {
     const auto& dw = p.demand_charges[k];
     double sum = 0;
@@ -1339,8 +1343,9 @@ double lp_bound(const Problem& p, const Prepared& q, const Certificate& c) {
   for (std::size_t t = 0; t < T; ++t) {
     const double dt = q.dt[t], pi = c.pi[t], w = c.w[t];
     lb += dt * pi * q.net[t];
-    lb += term(dt * (q.pimp[t] - pi) + nu_t[t], 0, std::min(p.grid.import_max_kw, q.gi[t]));
-    if (!q.gx.empty() && q.gx[t] > 0) lb += term(dt * (q.pimp[t] + q.mcost - pi) + nu_t[t], 0, q.gx[t]);
+    const double nu = nu_t.empty() ? 0.0 : nu_t[t];
+    lb += term(dt * (q.pimp[t] - pi) + nu, 0, std::min(p.grid.import_max_kw, q.gi[t]));
+    if (!q.gx.empty() && q.gx[t] > 0) lb += term(dt * (q.pimp[t] + q.mcost - pi) + nu, 0, q.gx[t]);
     lb += term(dt * (-q.pexp[t] + pi), 0, q.ge);
     lb += term(dt * pi, 0, q.curt_max[t]);
     lb += term(dt * (q.cdeg + pi - q.eta_c * w), 0, q.pch);
