@@ -102,20 +102,31 @@ namespace {
 /// requirement) plus the optimum of steps 1.. from the SoC it leads to, with
 /// step 0's import counted in each demand window's incumbent peak. +inf if
 /// the step breaks a limit or leaves the rest infeasible.
-double first_step_cost(const Problem& q, double ch, double dis) {
+/// Step 0's own cost of (charge, discharge) in `q` (cheapest grid flows for
+/// the resulting bus requirement), the stored energy it leads to and its
+/// flows; +inf if it breaks a limit.
+double step0_cost(const Problem& q, double ch, double dis, double& e1, Flows& f) {
   const auto& b = q.battery;
   const double dt = dt_at(q, 0), cap = b.capacity_kwh;
   const double e0 = b.soc_init * cap;
-  const double e1 = e0 + dt * (b.eta_charge * ch - dis / b.eta_discharge);
+  e1 = e0 + dt * (b.eta_charge * ch - dis / b.eta_discharge);
   const double elo = std::min(b.soc_min * cap, e0), ehi = std::max(b.soc_max * cap, e0);
   if (e1 < elo - 1e-9 * cap || e1 > ehi + 1e-9 * cap) return INFINITY;
   const double x = at_or(q.load_kw, 0, 0.0) - at_or(q.pv_kw, 0, 0.0) + ch - dis;
-  const Flows f = grid_flows(q, 0, x);
+  f = grid_flows(q, 0, x);
   if (f.imp > q.grid.import_max_kw + 1e-9 || f.exp > q.grid.export_max_kw + 1e-9) return INFINITY;
   const double ef = at_or(q.emission_factor, 0, 0.0), cp = q.carbon.price_per_kg;
-  double cost = dt * (q.price_import[0] * f.imp - q.price_export[0] * f.exp +
-                      cp * ef * (f.imp - (q.carbon.credit_exports ? f.exp : 0.0)) +
-                      b.degradation_cost_per_kwh * (ch + dis));
+  return dt * (q.price_import[0] * f.imp - q.price_export[0] * f.exp +
+               cp * ef * (f.imp - (q.carbon.credit_exports ? f.exp : 0.0)) + b.degradation_cost_per_kwh * (ch + dis));
+}
+
+double first_step_cost(const Problem& q, double ch, double dis) {
+  const auto& b = q.battery;
+  const double cap = b.capacity_kwh;
+  double e1 = 0;
+  Flows f{};
+  double cost = step0_cost(q, ch, dis, e1, f);
+  if (!std::isfinite(cost)) return INFINITY;
   const std::size_t n = q.steps();
   if (n == 1) {
     // the horizon's own end: terminal condition or value
@@ -153,6 +164,26 @@ double first_step_cost(const Problem& q, double ch, double dis) {
   if (!sol) return INFINITY;
   return cost + sol->objective;
 }
+
+/// A kept Plan of one scenario (shrinking mode): the step it starts at and
+/// the horizon problem it was solved on.
+struct PlanSlot {
+  std::optional<Plan> plan;
+  std::size_t t0 = 0;
+  Problem q;
+};
+
+/// first_step_cost() read from the scenario's Plan instead of a new solve:
+/// step 0's cost plus V_{k+1} at the energy it leads to (Bellman: the same
+/// number, as the Plan's horizon problem is the current one's super-problem).
+double plan_first_step_cost(const Problem& q, const PlanSlot& ps, std::size_t t, double ch, double dis) {
+  double e1 = 0;
+  Flows f{};
+  const double cost = step0_cost(q, ch, dis, e1, f);
+  if (!std::isfinite(cost)) return INFINITY;
+  auto v = ps.plan->cost_to_go(t - ps.t0 + 1, e1);
+  return v ? cost + *v : INFINITY;
+}
 }  // namespace
 
 Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast, const MpcOptions& o) {
@@ -181,11 +212,9 @@ Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast,
                                                                    v.begin() + static_cast<std::ptrdiff_t>(t + n));
   };
   const bool shrinking = o.horizon_mode == HorizonMode::shrinking;
-  // Warm start (shrinking mode): the block's Plan, the step it starts at and
-  // the forecast it was solved on.
-  std::optional<Plan> plan;
-  std::size_t plan_t0 = 0;
-  Problem plan_q;
+  // Warm start (shrinking mode): per scenario the block's Plan, the step it
+  // starts at and the forecast it was solved on.
+  std::vector<PlanSlot> plans;
   double block_terminal = -1.0;  // terminal value of the current block (shrinking mode)
   for (std::size_t t = 0; t < T; ++t) {
     const std::size_t end = shrinking ? std::min(T, (t / o.horizon_steps + 1) * o.horizon_steps)
@@ -193,17 +222,24 @@ Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast,
     const std::size_t n = end - t;
     if (shrinking && t % o.horizon_steps == 0) {
       block_terminal = -1.0;
-      plan.reset();
+      plans.clear();
     }
     std::vector<Scenario> sc = forecast ? forecast(t, n) : std::vector<Scenario>{};
     if (sc.empty()) sc.push_back(Scenario{});
     double wsum = 0, exp_cost = 0, lo = INFINITY, hi = -INFINITY, best_w = -1;
     double ch = 0, dis = 0;
-    const bool plan_mode = shrinking && o.warm_start && sc.size() == 1 && truth.demand_charges.empty();
+    const bool plan_mode = shrinking && o.warm_start && truth.demand_charges.empty();
+    if (plan_mode && plans.size() != sc.size()) {
+      plans.clear();
+      plans.resize(sc.size());
+    }
+    bool all_warm = plan_mode;        // every scenario decided by a kept Plan
     std::vector<Problem> probs;        // per feasible scenario: its horizon problem
     std::vector<double> weights;       // its weight
     std::vector<std::array<double, 2>> cands;  // its optimal first step (charge, discharge)
-    for (const auto& s : sc) {
+    std::vector<const PlanSlot*> slots;        // its Plan, if one decided
+    for (std::size_t si = 0; si < sc.size(); ++si) {
+      const Scenario& s = sc[si];
       Problem q;
       q.dt_hours = truth.dt_hours.size() == 1 ? truth.dt_hours : slice(truth.dt_hours, t, n);
       auto pick = [&](const std::vector<double>& f, const std::vector<double>& tv) {
@@ -243,10 +279,13 @@ Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast,
         dw.end = std::min(w.end, t + n) - t;
         q.demand_charges.push_back(dw);
       }
+      double obj = 0, c0 = 0, c1 = 0;
+      const PlanSlot* used = nullptr;
       if (plan_mode) {
         // Same forecast for the rest of the block as when the Plan was made:
         // its value functions decide (Bellman: a new solve would agree).
-        const std::size_t k = t - plan_t0;
+        PlanSlot& ps = plans[si];
+        const std::size_t k = t - ps.t0;
         auto same = [&](const std::vector<double>& a, const std::vector<double>& full) {
           if (a.empty() && full.empty()) return true;  // e.g. no PV at all
           if (a.size() + k != full.size()) return false;
@@ -254,56 +293,69 @@ Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast,
             if (a[i] != full[k + i]) return false;
           return true;
         };
-        const bool reuse = plan && t > plan_t0 && same(q.price_import, plan_q.price_import) &&
-                           same(q.price_export, plan_q.price_export) && same(q.load_kw, plan_q.load_kw) &&
-                           same(q.pv_kw, plan_q.pv_kw) &&
-                           q.battery.terminal.value_per_kwh == plan_q.battery.terminal.value_per_kwh;
+        const bool reuse = ps.plan && t > ps.t0 && same(q.price_import, ps.q.price_import) &&
+                           same(q.price_export, ps.q.price_export) && same(q.load_kw, ps.q.load_kw) &&
+                           same(q.pv_kw, ps.q.pv_kw) &&
+                           q.battery.terminal.value_per_kwh == ps.q.battery.terminal.value_per_kwh;
         if (!reuse) {
+          all_warm = false;
           auto made = Plan::make(q);
           if (made) {
-            plan = std::move(*made);
-            plan_t0 = t;
-            plan_q = q;
+            ps.plan = std::move(*made);
+            ps.t0 = t;
+            ps.q = q;
           } else {
-            plan.reset();
+            ps.plan.reset();
           }
         }
-        if (plan) {
-          auto d = plan->decide(t - plan_t0, e);
+        if (ps.plan) {
+          auto d = ps.plan->decide(t - ps.t0, e);
           if (d) {
-            if (reuse) ++res.warm_decisions;
-            wsum = 1.0;
-            exp_cost = lo = hi = d->cost_to_go;
-            ch = d->charge_kw;
-            dis = d->discharge_kw;
-            continue;
+            obj = d->cost_to_go;
+            c0 = d->charge_kw;
+            c1 = d->discharge_kw;
+            used = &ps;
+          } else {
+            ps.plan.reset();  // e.g. the measured SoC left the plan's band: solve anew
           }
-          plan.reset();  // e.g. the measured SoC left the plan's band: solve anew
         }
       }
-      auto sol = solve(q);
-      if (!sol) continue;
+      if (!used) {
+        all_warm = false;
+        auto sol = solve(q);
+        if (!sol) continue;
+        obj = sol->objective;
+        c0 = sol->schedule.charge_kw[0];
+        c1 = sol->schedule.discharge_kw[0];
+      }
       const double w = s.weight > 0 ? s.weight : 0.0;
       wsum += w;
-      exp_cost += w * sol->objective;
-      lo = std::min(lo, sol->objective);
-      hi = std::max(hi, sol->objective);
+      exp_cost += w * obj;
+      lo = std::min(lo, obj);
+      hi = std::max(hi, obj);
       if (w > best_w) {  // the most likely scenario's first step
         best_w = w;
-        ch = sol->schedule.charge_kw[0];
-        dis = sol->schedule.discharge_kw[0];
+        ch = c0;
+        dis = c1;
       }
       probs.push_back(std::move(q));
       weights.push_back(w);
-      cands.push_back({sol->schedule.charge_kw[0], sol->schedule.discharge_kw[0]});
+      cands.push_back({c0, c1});
+      slots.push_back(used);
     }
+    if (all_warm && !probs.empty()) ++res.warm_decisions;
     if (o.policy == ScenarioPolicy::min_expected_cost && probs.size() > 1) {
       double best = INFINITY;
       for (const auto& c : cands) {
         double score = 0;
         for (std::size_t k = 0; k < probs.size() && std::isfinite(score); ++k) {
-          const double f = first_step_cost(probs[k], c[0], c[1]);
-          res.candidate_solves += probs[k].steps() > 1 ? 1 : 0;
+          double f;
+          if (slots[k]) {
+            f = plan_first_step_cost(probs[k], *slots[k], t, c[0], c[1]);
+          } else {
+            f = first_step_cost(probs[k], c[0], c[1]);
+            res.candidate_solves += probs[k].steps() > 1 ? 1 : 0;
+          }
           score += weights[k] * f;
         }
         if (score < best) {

@@ -166,3 +166,50 @@ TEST_CASE("warm-started shrinking-horizon MPC realises the cold schedule with on
   REQUIRE(fresh);
   CHECK(fresh->warm_decisions < T / 2 + days);
 }
+
+TEST_CASE("warm starts with forecast scenarios: one Plan per scenario, the cold decisions and scores") {
+  auto p = load_case("home_7d15_mixed");
+  if (!p) {
+    MESSAGE("skipped: home_7d15_mixed not found");
+    return;
+  }
+  const jb::Problem truth = *p;
+  const std::size_t T = truth.steps(), days = (T + 95) / 96;
+  // three load quantile paths issued once a day, unequal weights
+  auto fc = [&](std::size_t t, std::size_t n) {
+    std::vector<jb::Scenario> sc;
+    const double scale[3] = {0.85, 1.0, 1.2}, weight[3] = {0.25, 0.5, 0.25};
+    for (int k = 0; k < 3; ++k) {
+      jb::Scenario s;
+      s.weight = weight[k];
+      for (std::size_t i = t; i < t + n; ++i)
+        s.load_kw.push_back(truth.load_kw[i] * scale[k] * (1.0 + 0.1 * std::sin(0.37 * static_cast<double>(i))));
+      sc.push_back(std::move(s));
+    }
+    return sc;
+  };
+  for (auto policy : {jb::ScenarioPolicy::min_expected_cost, jb::ScenarioPolicy::most_likely}) {
+    jb::MpcOptions o;
+    o.policy = policy;
+    o.horizon_steps = 96;
+    o.horizon_mode = jb::HorizonMode::shrinking;
+    o.warm_start = false;
+    auto cold = jb::mpc_backtest(truth, fc, o);
+    REQUIRE(cold);
+    o.warm_start = true;
+    auto warm = jb::mpc_backtest(truth, fc, o);
+    REQUIRE(warm);
+    CHECK(warm->warm_decisions == T - days);
+    // candidate first steps are scored from the Plans: no extra solves
+    CHECK(warm->candidate_solves == 0);
+    if (policy == jb::ScenarioPolicy::min_expected_cost) CHECK(cold->candidate_solves > 0);
+    CHECK(warm->realised_cost == doctest::Approx(cold->realised_cost).epsilon(1e-9));
+    for (std::size_t t = 0; t < T; ++t) {
+      CHECK(warm->realised.charge_kw[t] == doctest::Approx(cold->realised.charge_kw[t]).epsilon(1e-9).scale(1.0));
+      CHECK(warm->realised.discharge_kw[t] == doctest::Approx(cold->realised.discharge_kw[t]).epsilon(1e-9).scale(1.0));
+      CHECK(warm->expected_cost[t] == doctest::Approx(cold->expected_cost[t]).epsilon(1e-9).scale(1.0));
+      CHECK(warm->cost_spread[t] == doctest::Approx(cold->cost_spread[t]).epsilon(1e-9).scale(1.0));
+    }
+    CHECK(warm->cost_spread[T / 2] > 0);
+  }
+}

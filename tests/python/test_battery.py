@@ -368,6 +368,16 @@ def test_mpc_backtest_warm_equals_cold_and_perfect_foresight(test_data: Path) ->
     # perfect foresight over the whole horizon realises the optimum
     pf = jb.mpc_backtest(case, None, horizon_steps=T, horizon_mode="shrinking")
     assert pf["regret"] == pytest.approx(0.0, abs=1e-6 * (1 + abs(pf["perfect_foresight_cost"])))
+    # three weighted load scenarios: one Plan each, same decisions as cold solves
+    def quantiles(t: int, n: int) -> list:
+        return [{"load_kw": noisy[t:t + n] * f, "weight": w} for f, w in ((0.85, 0.25), (1.0, 0.5), (1.2, 0.25))]
+
+    cold3 = jb.mpc_backtest(case, quantiles, horizon_steps=96, horizon_mode="shrinking", warm_start=False)
+    warm3 = jb.mpc_backtest(case, quantiles, horizon_steps=96, horizon_mode="shrinking")
+    assert warm3["warm_decisions"] == T - T // 96
+    assert warm3["candidate_solves"] == 0 < cold3["candidate_solves"]
+    assert warm3["realised_cost"] == pytest.approx(cold3["realised_cost"], rel=1e-9)
+    np.testing.assert_allclose(warm3["expected_cost"], cold3["expected_cost"], rtol=1e-9, atol=1e-9)
     with pytest.raises(joule.InvalidArgumentError, match="horizon_mode"):
         jb.mpc_backtest(case, None, horizon_mode="sliding")
     with pytest.raises(ValueError, match="forecaster"):

@@ -157,9 +157,10 @@ def mpc_backtest(case: Union[Mapping[str, Any], str], forecaster: Any = None, ho
         ``"rolling"`` (``[t, t + horizon_steps)``) or ``"shrinking"`` (to the end of
         the current block: a day-ahead plan re-optimised within its day).
     warm_start : bool
-        Shrinking mode, one scenario, no demand charges: while the forecast of the
-        rest of the block is unchanged, the block's :class:`Plan` decides from the
-        measured SoC instead of a new solve (``warm_decisions`` counts them).
+        Shrinking mode, no demand charges: while a scenario's forecast of the
+        rest of the block is unchanged, its :class:`Plan` decides from the
+        measured SoC and scores candidate first steps instead of new solves
+        (``warm_decisions`` counts the steps decided that way).
     terminal_value_factor : float
         Energy left at a horizon end is worth this factor x the mean forecast
         export price x eta_discharge (currency/kWh).

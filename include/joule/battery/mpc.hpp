@@ -71,11 +71,13 @@ struct MpcOptions {
   ScenarioPolicy policy = ScenarioPolicy::min_expected_cost;  ///< see ScenarioPolicy
   std::size_t horizon_steps = 96;  ///< look-ahead per solve (block length in shrinking mode)
   HorizonMode horizon_mode = HorizonMode::rolling;  ///< see HorizonMode
-  /// Shrinking mode with one scenario and no demand charges: the block's
-  /// first solve is kept as a Plan; while the forecast of the rest of the
-  /// block is unchanged, the next step is decided from the measured SoC by
-  /// one forward step of that Plan (exactly what a new solve would choose)
-  /// instead of a new solve. A changed forecast triggers a new Plan.
+  /// Shrinking mode without demand charges: each scenario's first solve in
+  /// the block is kept as a Plan; while that scenario's forecast of the rest
+  /// of the block is unchanged, its decision and cost-to-go at the measured
+  /// SoC come from one forward step of its Plan (exactly what a new solve
+  /// would give), and candidate first steps are scored from the Plans'
+  /// cost-to-go instead of new solves. A changed forecast triggers a new Plan
+  /// for that scenario.
   bool warm_start = true;
   double terminal_value_factor = 1.0;  ///< value of energy left at a horizon end = factor x mean forecast export price x eta_discharge
 };
