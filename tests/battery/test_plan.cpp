@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "joule/battery/dispatch.hpp"
 #include "joule/battery/mpc.hpp"
@@ -115,6 +116,18 @@ TEST_CASE("a Plan refuses demand charges, bad steps and energy outside the band"
   CHECK(plan->cost_to_go(h->steps() + 1, 0.0).error().code == joule::Errc::invalid_argument);
 }
 
+/// The same backtest without and with warm starts (both must succeed).
+template <class F>
+std::pair<jb::MpcResult, jb::MpcResult> cold_and_warm(const jb::Problem& truth, F fc, jb::MpcOptions o) {
+  o.warm_start = false;
+  auto cold = jb::mpc_backtest(truth, fc, o);
+  REQUIRE(cold);
+  o.warm_start = true;
+  auto warm = jb::mpc_backtest(truth, fc, o);
+  REQUIRE(warm);
+  return {std::move(*cold), std::move(*warm)};
+}
+
 TEST_CASE("warm-started shrinking-horizon MPC realises the cold schedule with one solve per forecast") {
   auto p = load_case("home_7d15_mixed");
   if (!p) {
@@ -140,22 +153,17 @@ TEST_CASE("warm-started shrinking-horizon MPC realises the cold schedule with on
   jb::MpcOptions o;
   o.horizon_steps = 96;
   o.horizon_mode = jb::HorizonMode::shrinking;
-  o.warm_start = false;
-  auto cold = jb::mpc_backtest(truth, fc, o);
-  REQUIRE(cold);
-  o.warm_start = true;
-  auto warm = jb::mpc_backtest(truth, fc, o);
-  REQUIRE(warm);
-  CHECK(cold->warm_decisions == 0);
+  auto [cold, warm] = cold_and_warm(truth, fc, o);
+  CHECK(cold.warm_decisions == 0);
   const std::size_t T = truth.steps(), days = (T + 95) / 96;
-  CHECK(warm->warm_decisions == T - days);  // one Plan per day, every other step read from it
-  CHECK(warm->realised_cost == doctest::Approx(cold->realised_cost).epsilon(1e-9));
+  CHECK(warm.warm_decisions == T - days);  // one Plan per day, every other step read from it
+  CHECK(warm.realised_cost == doctest::Approx(cold.realised_cost).epsilon(1e-9));
   for (std::size_t t = 0; t < T; ++t) {
-    CHECK(warm->realised.charge_kw[t] == doctest::Approx(cold->realised.charge_kw[t]).epsilon(1e-9).scale(1.0));
-    CHECK(warm->realised.discharge_kw[t] == doctest::Approx(cold->realised.discharge_kw[t]).epsilon(1e-9).scale(1.0));
+    CHECK(warm.realised.charge_kw[t] == doctest::Approx(cold.realised.charge_kw[t]).epsilon(1e-9).scale(1.0));
+    CHECK(warm.realised.discharge_kw[t] == doctest::Approx(cold.realised.discharge_kw[t]).epsilon(1e-9).scale(1.0));
   }
   // the forecast error costs something against perfect foresight, and the drift is real
-  CHECK(warm->regret > 0);
+  CHECK(warm.regret > 0);
   // a forecast that changes at every step gets a new Plan every step
   auto moving = [&](std::size_t t, std::size_t n) {
     auto sc = fc(t, n);
@@ -193,23 +201,18 @@ TEST_CASE("warm starts with forecast scenarios: one Plan per scenario, the cold 
     o.policy = policy;
     o.horizon_steps = 96;
     o.horizon_mode = jb::HorizonMode::shrinking;
-    o.warm_start = false;
-    auto cold = jb::mpc_backtest(truth, fc, o);
-    REQUIRE(cold);
-    o.warm_start = true;
-    auto warm = jb::mpc_backtest(truth, fc, o);
-    REQUIRE(warm);
-    CHECK(warm->warm_decisions == T - days);
+    auto [cold, warm] = cold_and_warm(truth, fc, o);
+    CHECK(warm.warm_decisions == T - days);
     // candidate first steps are scored from the Plans: no extra solves
-    CHECK(warm->candidate_solves == 0);
-    if (policy == jb::ScenarioPolicy::min_expected_cost) CHECK(cold->candidate_solves > 0);
-    CHECK(warm->realised_cost == doctest::Approx(cold->realised_cost).epsilon(1e-9));
+    CHECK(warm.candidate_solves == 0);
+    if (policy == jb::ScenarioPolicy::min_expected_cost) CHECK(cold.candidate_solves > 0);
+    CHECK(warm.realised_cost == doctest::Approx(cold.realised_cost).epsilon(1e-9));
     for (std::size_t t = 0; t < T; ++t) {
-      CHECK(warm->realised.charge_kw[t] == doctest::Approx(cold->realised.charge_kw[t]).epsilon(1e-9).scale(1.0));
-      CHECK(warm->realised.discharge_kw[t] == doctest::Approx(cold->realised.discharge_kw[t]).epsilon(1e-9).scale(1.0));
-      CHECK(warm->expected_cost[t] == doctest::Approx(cold->expected_cost[t]).epsilon(1e-9).scale(1.0));
-      CHECK(warm->cost_spread[t] == doctest::Approx(cold->cost_spread[t]).epsilon(1e-9).scale(1.0));
+      CHECK(warm.realised.charge_kw[t] == doctest::Approx(cold.realised.charge_kw[t]).epsilon(1e-9).scale(1.0));
+      CHECK(warm.realised.discharge_kw[t] == doctest::Approx(cold.realised.discharge_kw[t]).epsilon(1e-9).scale(1.0));
+      CHECK(warm.expected_cost[t] == doctest::Approx(cold.expected_cost[t]).epsilon(1e-9).scale(1.0));
+      CHECK(warm.cost_spread[t] == doctest::Approx(cold.cost_spread[t]).epsilon(1e-9).scale(1.0));
     }
-    CHECK(warm->cost_spread[T / 2] > 0);
+    CHECK(warm.cost_spread[T / 2] > 0);
   }
 }
