@@ -1804,10 +1804,13 @@ Result<Solution> solve(const Problem& p, const SolveOptions& o) {
     for (std::size_t k = 0; k < K; ++k)
       for (std::size_t t = p.demand_charges[k].start; t < p.demand_charges[k].end; ++t) q.gi[t] = std::min(q.gi[t], P[k]);
   };
+  bool nonconvex_seen = false;  // some DP pass met a non-convex stage: keep the global bracket
   auto total = [&](bool sched) -> double {
     apply_caps();
     ++sol.dp_passes;
-    if (!run_dp(q, sched, d)) return kInf;
+    const bool ok = run_dp(q, sched, d);
+    nonconvex_seen |= !d.nonconvex_steps.empty();
+    if (!ok) return kInf;
     double f = d.objective;
     for (std::size_t k = 0; k < K; ++k) f += p.demand_charges[k].price_per_kw * P[k];
     return f;
@@ -1825,24 +1828,69 @@ Result<Solution> solve(const Problem& p, const SolveOptions& o) {
       hi[k] = std::max(lo[k], std::min(p.grid.import_max_kw, need));
       P[k] = hi[k];
     }
+    // a start point (e.g. the previous MPC step's peaks), where one is given
+    const bool hinted = o.peak_start_kw.size() == K;
+    if (hinted)
+      for (std::size_t k = 0; k < K; ++k)
+        if (std::isfinite(o.peak_start_kw[k])) P[k] = std::clamp(o.peak_start_kw[k], lo[k], hi[k]);
     double best = total(false);
+    if (hinted && !std::isfinite(best)) {  // the start is infeasible: from the top
+      for (std::size_t k = 0; k < K; ++k) P[k] = hi[k];
+      best = total(false);
+    }
     if (!std::isfinite(best)) return fail(infeasible_error(p, d));
     for (int round = 0; round < o.max_peak_rounds; ++round) {
       const double before = best;
       for (std::size_t k = 0; k < K; ++k) {
         double a = lo[k], bb = hi[k];
         if (bb - a <= 0) continue;
-        // smallest feasible cap: feasibility is monotone in P
         const double keep = P[k];
-        P[k] = a;
-        if (!std::isfinite(total(false))) {
-          double fa = a, fb = keep;  // fb feasible
-          while (fb - fa > 1e-10 * std::max(1.0, fb)) {
-            P[k] = 0.5 * (fa + fb);
-            if (std::isfinite(total(false))) fb = P[k];
-            else fa = P[k];
+        if (!nonconvex_seen && (round > 0 || hinted)) {
+          // Warm bracket: the cost is convex in P_k (every stage convex so far), so
+          // steps growing 4x from the current cap bracket its minimum at the first
+          // rise; infeasible caps cost +inf and end a step too.
+          auto at = [&](double x) {
+            P[k] = x;
+            return total(false);
+          };
+          const double h0 = std::max(1e-4 * (bb - a), 8 * std::max(o.peak_tol_kw * std::max(1.0, bb), 1e-12));
+          double xl = std::max(a, keep - h0), xr = std::min(bb, keep + h0);
+          // downhill from x (cost f) towards `end` until the cost rises: returns
+          // the bracket's far end; `back` becomes the point before the last descent
+          auto descend = [&](double x, double f, double dir, double end, double& back) {
+            for (double h = h0;;) {
+              if (dir * (x - end) >= 0) return end;
+              h *= 4;
+              const double xn = dir > 0 ? std::min(end, x + h) : std::max(end, x - h), fn = at(xn);
+              if (!(fn < f)) return xn;
+              back = x;
+              x = xn;
+              f = fn;
+            }
+          };
+          const double fr = xr > keep ? at(xr) : best;
+          if (fr < best) {
+            xl = keep;
+            xr = descend(xr, fr, 1.0, bb, xl);
+          } else if (const double fl = xl < keep ? at(xl) : best; fl < best) {
+            xr = keep;
+            xl = descend(xl, fl, -1.0, a, xr);
           }
-          a = fb;
+          a = xl;
+          bb = xr;
+          P[k] = keep;
+        } else {
+          // smallest feasible cap: feasibility is monotone in P
+          P[k] = a;
+          if (!std::isfinite(total(false))) {
+            double fa = a, fb = keep;  // fb feasible
+            while (fb - fa > 1e-10 * std::max(1.0, fb)) {
+              P[k] = 0.5 * (fa + fb);
+              if (std::isfinite(total(false))) fb = P[k];
+              else fa = P[k];
+            }
+            a = fb;
+          }
         }
         const double g = 0.5 * (std::sqrt(5.0) - 1.0);
         double x1 = bb - g * (bb - a), x2 = a + g * (bb - a);

@@ -201,6 +201,7 @@ std::string mpc_result_to_json(const MpcResult& r) {
               {"regret", r.regret},
               {"solves", r.solves},
               {"warm_decisions", r.warm_decisions},
+              {"dp_passes", r.dp_passes},
               {"candidate_solves", r.candidate_solves},
               {"expected_cost", nums(r.expected_cost)},
               {"cost_spread", nums(r.cost_spread)},

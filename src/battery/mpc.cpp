@@ -215,6 +215,9 @@ Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast,
   // Warm start (shrinking mode): per scenario the block's Plan, the step it
   // starts at and the forecast it was solved on.
   std::vector<PlanSlot> plans;
+  // Warm start with demand windows: per scenario and window of `truth`, the
+  // peak of the scenario's last solve, where the next solve's peak search starts.
+  std::vector<std::vector<double>> last_peak;
   double block_terminal = -1.0;  // terminal value of the current block (shrinking mode)
   for (std::size_t t = 0; t < T; ++t) {
     const std::size_t end = shrinking ? std::min(T, (t / o.horizon_steps + 1) * o.horizon_steps)
@@ -269,8 +272,11 @@ Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast,
         }
         q.battery.terminal = {TerminalMode::value, 0.0, value};
       }
-      for (const auto& w : truth.demand_charges) {
+      std::vector<std::size_t> win;  // the truth window of each of q's windows
+      for (std::size_t wi = 0; wi < truth.demand_charges.size(); ++wi) {
+        const auto& w = truth.demand_charges[wi];
         if (w.end <= t || w.start >= t + n) continue;
+        win.push_back(wi);
         DemandWindow dw = w;
         double prior = w.prior_peak_kw;
         for (std::size_t k = w.start; k < t && k < w.end; ++k) prior = std::max(prior, R.grid_import_kw[k]);
@@ -322,8 +328,18 @@ Result<MpcResult> mpc_backtest(const Problem& truth, const Forecaster& forecast,
       }
       if (!used) {
         all_warm = false;
-        auto sol = solve(q);
+        SolveOptions so;
+        const bool hint = o.warm_start && !win.empty();
+        if (hint) {
+          if (last_peak.size() != sc.size())
+            last_peak.assign(sc.size(), std::vector<double>(truth.demand_charges.size(), NAN));
+          for (std::size_t wi : win) so.peak_start_kw.push_back(last_peak[si][wi]);
+        }
+        auto sol = solve(q, so);
         if (!sol) continue;
+        res.dp_passes += static_cast<std::size_t>(sol->dp_passes);
+        if (hint)
+          for (std::size_t j = 0; j < win.size(); ++j) last_peak[si][win[j]] = sol->schedule.peak_kw[j];
         obj = sol->objective;
         c0 = sol->schedule.charge_kw[0];
         c1 = sol->schedule.discharge_kw[0];

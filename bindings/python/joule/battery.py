@@ -171,7 +171,7 @@ def mpc_backtest(case: Union[Mapping[str, Any], str], forecaster: Any = None, ho
     -------
     dict
         ``realised_cost``, ``perfect_foresight_cost``, ``regret`` (currency),
-        ``solves``, ``warm_decisions``, ``candidate_solves``, ``expected_cost`` and
+        ``solves``, ``warm_decisions``, ``candidate_solves``, ``dp_passes``, ``expected_cost`` and
         ``cost_spread`` per step, and ``schedule`` (a DataFrame of the applied steps).
 
     Raises

@@ -187,6 +187,12 @@ enum class Complementarity : std::uint8_t {
 struct SolveOptions {
   double peak_tol_kw = 1e-9;  ///< outer peak search stops when the bracket is this narrow (relative to the limit)
   int max_peak_rounds = 8;    ///< cyclic passes over several demand windows
+  /// Optional start of the outer peak search, one cap [kW] per demand window
+  /// (NaN: none for that window), e.g. the previous MPC step's peaks. While
+  /// every stage is convex the search then brackets the minimum from there
+  /// (steps growing 4x) instead of over the whole cap range: the same optimum
+  /// with fewer DP passes. Later rounds of the cyclic search always do.
+  std::vector<double> peak_start_kw;
 };
 
 /// The optimum.

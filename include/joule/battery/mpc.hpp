@@ -77,7 +77,9 @@ struct MpcOptions {
   /// SoC come from one forward step of its Plan (exactly what a new solve
   /// would give), and candidate first steps are scored from the Plans'
   /// cost-to-go instead of new solves. A changed forecast triggers a new Plan
-  /// for that scenario.
+  /// for that scenario. With demand windows (any horizon mode) each solve's
+  /// peak search starts from the scenario's previous peaks (SolveOptions::
+  /// peak_start_kw): the same optimum with fewer DP passes.
   bool warm_start = true;
   double terminal_value_factor = 1.0;  ///< value of energy left at a horizon end = factor x mean forecast export price x eta_discharge
 };
@@ -93,6 +95,7 @@ struct MpcResult {
   std::size_t solves = 0;              ///< decisions taken (one per step)
   std::size_t warm_decisions = 0;      ///< of them, read from a kept Plan without a new solve
   std::size_t candidate_solves = 0;   ///< extra solves that scored candidate first steps
+  std::size_t dp_passes = 0;          ///< DP passes of the decision solves (the peak search makes several per solve)
 };
 
 /// Replays `truth` with re-optimisation at every step. The realised schedule
