@@ -95,6 +95,29 @@ int main(void) {
     CHECK(strstr(mbuf, "\"warm_decisions\":2") != NULL);
     CHECK(strstr(mbuf, "\"realised_cost\":-0.8") != NULL);
     free(mbuf);
+    /* Demand window, rolling horizon of 3 steps, perfect foresight: each
+       solve's peak search starts from the previous step's peak when warm. */
+    {
+      double passes[2] = {0, 0}, cost[2] = {0, 0};
+      int warm;
+      for (warm = 0; warm < 2; ++warm) {
+        char out[8192];
+        const char* at;
+        joule_battery_mpc_options_init(&mo);
+        mo.horizon_steps = 3;
+        mo.warm_start = warm;
+        CHECK(joule_battery_mpc_backtest_json(kDemandCase, strlen(kDemandCase), &mo, NULL, NULL, out, sizeof out,
+                                              &mlen) == JOULE_OK);
+        at = strstr(out, "\"dp_passes\":");
+        CHECK(at != NULL);
+        if (at) passes[warm] = strtod(at + strlen("\"dp_passes\":"), NULL);
+        at = strstr(out, "\"realised_cost\":");
+        CHECK(at != NULL);
+        if (at) cost[warm] = strtod(at + strlen("\"realised_cost\":"), NULL);
+      }
+      CHECK(passes[1] > 0 && passes[1] < passes[0]);
+      CHECK(fabs(cost[1] - cost[0]) <= 1e-6 * fabs(cost[0]));
+    }
     mo.struct_size = 3;
     CHECK(joule_battery_mpc_backtest_json(kCase, strlen(kCase), &mo, NULL, NULL, NULL, 0, &mlen) == JOULE_INVALID_ARGUMENT);
   }

@@ -380,5 +380,20 @@ def test_mpc_backtest_warm_equals_cold_and_perfect_foresight(test_data: Path) ->
     np.testing.assert_allclose(warm3["expected_cost"], cold3["expected_cost"], rtol=1e-9, atol=1e-9)
     with pytest.raises(joule.InvalidArgumentError, match="horizon_mode"):
         jb.mpc_backtest(case, None, horizon_mode="sliding")
+
+
+def test_mpc_backtest_demand_window_warm_peak_search(test_data: Path) -> None:
+    case = json.loads((test_data / "battery" / "commercial_24h15_demand.json").read_text())
+    load = np.asarray(case["series"]["load_kw"], dtype=float)
+    noisy = load * (1 + 0.1 * np.sin(0.37 * np.arange(len(load))))
+
+    def fc(t: int, n: int) -> dict:
+        return {"load_kw": noisy[t:t + n]}
+
+    cold = jb.mpc_backtest(case, fc, horizon_steps=32, warm_start=False)
+    warm = jb.mpc_backtest(case, fc, horizon_steps=32)
+    # each solve's peak search starts from the previous step's peaks: same decisions, fewer DP passes
+    assert warm["realised_cost"] == pytest.approx(cold["realised_cost"], rel=1e-6)
+    assert warm["dp_passes"] < 0.75 * cold["dp_passes"]
     with pytest.raises(ValueError, match="forecaster"):
         jb.mpc_backtest(case, lambda t, n: {"load_kw": [1.0]}, horizon_steps=8)

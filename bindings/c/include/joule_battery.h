@@ -75,7 +75,7 @@ typedef struct joule_battery_mpc_options {
   size_t struct_size; /* sizeof(joule_battery_mpc_options) */
   size_t horizon_steps;                    /* default 96 */
   joule_battery_horizon_mode horizon_mode; /* default rolling */
-  int warm_start;                          /* 1 (default): shrinking mode reuses the block's plan while the forecast is unchanged */
+  int warm_start;                          /* 1 (default): shrinking mode reuses each scenario's plan while its forecast is unchanged; demand windows start each peak search from the previous peaks */
   double terminal_value_factor;            /* default 1: energy left at a horizon end is worth factor x mean export price x eta */
 } joule_battery_mpc_options;
 
@@ -90,8 +90,8 @@ typedef int (*joule_battery_forecast_fn)(void* user, size_t t, size_t n, double*
 /* Replays the case step by step, re-optimising with the forecasts of
  * `forecast` (NULL: perfect foresight) and applying each first step to the
  * true data; writes {"realised_cost", "perfect_foresight_cost", "regret",
- * "solves", "warm_decisions", "candidate_solves", "expected_cost", "cost_spread",
- * "schedule"} into buf (cap bytes incl. NUL; *len gets the length needed).
+ * "solves", "warm_decisions", "candidate_solves", "dp_passes", "expected_cost",
+ * "cost_spread", "schedule"} into buf (cap bytes incl. NUL; *len gets the length needed).
  * options NULL: defaults. Errors as joule_battery_optimize_json. */
 JOULE_API joule_status joule_battery_mpc_backtest_json(const char* case_json, size_t case_len,
                                                        const joule_battery_mpc_options* options,
