@@ -122,6 +122,34 @@ TEST_CASE("negative prices, cancel, reduce keeps priority, replace loses it") {
   CHECK(book->engine().check_invariants());
 }
 
+TEST_CASE("prefetch hints change nothing, for live, cancelled and unknown ids") {
+  auto book = OrderBook::create(small_instrument());
+  REQUIRE(book);
+  Recorder rec;
+  book->set_event_sink(&rec);
+  for (OrderId id = 1; id <= 40; ++id)
+    REQUIRE(book->submit(lim(id, id % 2 ? Side::buy : Side::sell, id % 2 ? -30 - Ticks(id % 5) : 30 + Ticks(id % 5), 3)));
+  REQUIRE(book->cancel(7));
+  rec.take();
+  const BookEngine& eng = book->engine();
+  const std::size_t live = eng.live_orders();
+  for (OrderId id : {OrderId{1}, OrderId{7}, OrderId{20}, OrderId{40}, OrderId{41}, OrderId{0}, ~OrderId{0}}) {
+    eng.prefetch_slot(id);
+    eng.prefetch_order(id);
+    eng.prefetch_neighbours(id);
+  }
+  CHECK(rec.take().empty());
+  CHECK(eng.live_orders() == live);
+  CHECK(eng.find(7) == nullptr);
+  REQUIRE(eng.find(20) != nullptr);
+  CHECK(eng.find(20)->open == 3);
+  CHECK(eng.check_invariants());
+  // The hinted order cancels as usual afterwards.
+  REQUIRE(book->cancel(20));
+  CHECK(eng.live_orders() == live - 1);
+  CHECK(eng.check_invariants());
+}
+
 TEST_CASE("IOC, market, FOK, all-or-none, iceberg") {
   auto book = OrderBook::create(small_instrument());
   REQUIRE(book);

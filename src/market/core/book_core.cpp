@@ -233,6 +233,27 @@ const OrderNode* BookEngine::find(OrderId id) const noexcept {
   return n ? &nodes_[n] : nullptr;
 }
 
+void BookEngine::prefetch_slot(OrderId id) const noexcept {
+  __builtin_prefetch(&st_.index[id_hash(id) & index_mask_], 1);
+}
+
+void BookEngine::prefetch_order(OrderId id) const noexcept {
+  // Probes only the home slot (the common case at load <= 0.5): a longer
+  // probe would touch uncached slots and nodes, which a hint must not wait for.
+  const IndexSlot& s = st_.index[id_hash(id) & index_mask_];
+  if (s.node) __builtin_prefetch(&nodes_[s.node], 1);
+}
+
+void BookEngine::prefetch_neighbours(OrderId id) const noexcept {
+  const IndexSlot& s = st_.index[id_hash(id) & index_mask_];
+  if (!s.node) return;
+  const OrderNode& o = nodes_[s.node];
+  if (o.id != id) return;
+  if (o.prev) __builtin_prefetch(&nodes_[o.prev], 1);
+  if (o.next) __builtin_prefetch(&nodes_[o.next], 1);
+  __builtin_prefetch(&lv_[sx(o.side)][o.level], 1);
+}
+
 // ------------------------------------------------------------------ nodes and levels
 std::uint32_t BookEngine::alloc_node() noexcept {
   if (free_head_) {
