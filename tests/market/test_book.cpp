@@ -333,6 +333,37 @@ TEST_CASE("storage grows, and a warm book matches without allocating") {
   CHECK(book->engine().check_invariants());
 }
 
+TEST_CASE("growth rehashes the id index from its slots: arbitrary 64-bit ids stay findable") {
+  OrderBookOptions o;
+  o.initial_capacity = 2;
+  auto book = OrderBook::create(Instrument::intraday(0), o);
+  REQUIRE(book);
+  std::vector<OrderId> ids;
+  std::uint64_t x = 88172645463325252ull;
+  for (int k = 0; k < 3000; ++k) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;  // xorshift64: scattered ids, colliding home slots
+    const OrderId id = (x | 1) & (k % 3 ? ~OrderId{0} : 0xFFFFull << 20);  // and some sharing low bits
+    if (book->engine().find(id)) continue;
+    ids.push_back(id);
+    REQUIRE(book->submit(lim(id, k % 2 ? Side::buy : Side::sell, k % 2 ? 100 - Ticks(k % 50) : 200 + Ticks(k % 50), 1)));
+    if (k % 5 == 0) {  // cancels between growths leave backward-shifted runs behind
+      REQUIRE(book->cancel(ids.front()));
+      ids.erase(ids.begin());
+    }
+  }
+  CHECK(book->engine().capacity() >= ids.size());
+  CHECK(book->engine().live_orders() == ids.size());
+  CHECK(book->engine().check_invariants());
+  for (OrderId id : ids) {
+    const OrderNode* n = book->engine().find(id);
+    REQUIRE(n != nullptr);
+    CHECK(n->id == id);
+  }
+  for (OrderId id : ids) REQUIRE(book->cancel(id));
+  CHECK(book->engine().live_orders() == 0);
+  CHECK(book->engine().check_invariants());
+}
+
 TEST_CASE("core engine on caller storage") {
   static OrderNode nodes[9];
   static PriceLevel bids[101], asks[101];

@@ -169,6 +169,7 @@ Result<void> BookEngine::rebind(const BookStorage& bigger) noexcept {
   if (bigger.asks.data() != st_.asks.data()) std::copy(st_.asks.begin(), st_.asks.end(), bigger.asks.begin());
   if (bigger.bitmaps.data() != st_.bitmaps.data())
     std::copy(st_.bitmaps.begin(), st_.bitmaps.end(), bigger.bitmaps.begin());
+  const std::span<IndexSlot> old_index = st_.index;
   st_ = bigger;
   nodes_ = bigger.nodes;
   const std::size_t bw = BookStorage::bitmap_words(st_.bids.size());
@@ -178,8 +179,23 @@ Result<void> BookEngine::rebind(const BookStorage& bigger) noexcept {
   lv_[1] = st_.asks.data();
   index_mask_ = ni - 1;
   for (auto& s : st_.index) s = IndexSlot{};
-  for (std::uint32_t n = 1; n < high_water_; ++n)
-    if (nodes_[n].id != 0) index_insert(nodes_[n].id, n);
+  if (old_index.data() != st_.index.data()) {
+    // Rehash from the old slots in slot order: a slot holds its hash bits, so
+    // no node is read and no id compared (ids are unique), and the new home
+    // slots advance almost sequentially instead of at random. Growing the
+    // wide book's index from node order cost a cache miss per order (about
+    // 10 % of that replay's L2 misses, docs/performance.md).
+    IndexSlot* d = st_.index.data();
+    for (const IndexSlot& s : old_index) {
+      if (!s.node) continue;
+      std::uint64_t i = s.hash & index_mask_;
+      while (d[i].node) i = (i + 1) & index_mask_;
+      d[i] = s;
+    }
+  } else {
+    for (std::uint32_t n = 1; n < high_water_; ++n)
+      if (nodes_[n].id != 0) index_insert(nodes_[n].id, n);
+  }
   return {};
 }
 
