@@ -395,8 +395,10 @@ Result<void> replay_pass(const std::vector<WorkloadRecord>& recs, const ReplayOp
   // few messages ahead (BookEngine::prefetch_*), so a cancel's dependent cache
   // misses on a large book (index slot -> node -> queue neighbours) overlap
   // with the messages in between; the hints are part of the timed work.
-  // Distances in messages (tried 3/2/1, 8/4/2, 16/8/3 and 24/12/4 on the wide book: 8/4/2 was best; a miss outlasts one
-  // message, so shorter distances stall on the slot read of prefetch_order).
+  // Distances in messages: 3/2/1, 8/4/2, 16/8/3 and 24/12/4 all beat no
+  // hints on the wide book, with no clear winner under load; a miss outlasts
+  // one message, so the slot must be requested well before prefetch_order
+  // reads it.
   constexpr std::size_t kSlotAhead = 8, kOrderAhead = 4, kLinksAhead = 2, kHintCapacity = 16384;
   const std::size_t n_recs = recs.size();
   for (std::size_t i = 0; i < n_recs; ++i) {
