@@ -122,6 +122,34 @@ TEST_CASE("negative prices, cancel, reduce keeps priority, replace loses it") {
   CHECK(book->engine().check_invariants());
 }
 
+TEST_CASE("prefetch hints change nothing, for live, cancelled and unknown ids") {
+  auto book = OrderBook::create(small_instrument());
+  REQUIRE(book);
+  Recorder rec;
+  book->set_event_sink(&rec);
+  for (OrderId id = 1; id <= 40; ++id)
+    REQUIRE(book->submit(lim(id, id % 2 ? Side::buy : Side::sell, id % 2 ? -30 - Ticks(id % 5) : 30 + Ticks(id % 5), 3)));
+  REQUIRE(book->cancel(7));
+  rec.take();
+  const BookEngine& eng = book->engine();
+  const std::size_t live = eng.live_orders();
+  for (OrderId id : {OrderId{1}, OrderId{7}, OrderId{20}, OrderId{40}, OrderId{41}, OrderId{0}, ~OrderId{0}}) {
+    eng.prefetch_slot(id);
+    eng.prefetch_order(id);
+    eng.prefetch_neighbours(id);
+  }
+  CHECK(rec.take().empty());
+  CHECK(eng.live_orders() == live);
+  CHECK(eng.find(7) == nullptr);
+  REQUIRE(eng.find(20) != nullptr);
+  CHECK(eng.find(20)->open == 3);
+  CHECK(eng.check_invariants());
+  // The hinted order cancels as usual afterwards.
+  REQUIRE(book->cancel(20));
+  CHECK(eng.live_orders() == live - 1);
+  CHECK(eng.check_invariants());
+}
+
 TEST_CASE("IOC, market, FOK, all-or-none, iceberg") {
   auto book = OrderBook::create(small_instrument());
   REQUIRE(book);
@@ -302,6 +330,37 @@ TEST_CASE("storage grows, and a warm book matches without allocating") {
     if (i % 3 == 0) (void)book->cancel(i - 1);
   }
   CHECK(scope.allocations() == 0);
+  CHECK(book->engine().check_invariants());
+}
+
+TEST_CASE("growth rehashes the id index from its slots: arbitrary 64-bit ids stay findable") {
+  OrderBookOptions o;
+  o.initial_capacity = 2;
+  auto book = OrderBook::create(Instrument::intraday(0), o);
+  REQUIRE(book);
+  std::vector<OrderId> ids;
+  std::uint64_t x = 88172645463325252ull;
+  for (int k = 0; k < 3000; ++k) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;  // xorshift64: scattered ids, colliding home slots
+    const OrderId id = (x | 1) & (k % 3 ? ~OrderId{0} : 0xFFFFull << 20);  // and some sharing low bits
+    if (book->engine().find(id)) continue;
+    ids.push_back(id);
+    REQUIRE(book->submit(lim(id, k % 2 ? Side::buy : Side::sell, k % 2 ? 100 - Ticks(k % 50) : 200 + Ticks(k % 50), 1)));
+    if (k % 5 == 0) {  // cancels between growths leave backward-shifted runs behind
+      REQUIRE(book->cancel(ids.front()));
+      ids.erase(ids.begin());
+    }
+  }
+  CHECK(book->engine().capacity() >= ids.size());
+  CHECK(book->engine().live_orders() == ids.size());
+  CHECK(book->engine().check_invariants());
+  for (OrderId id : ids) {
+    const OrderNode* n = book->engine().find(id);
+    REQUIRE(n != nullptr);
+    CHECK(n->id == id);
+  }
+  for (OrderId id : ids) REQUIRE(book->cancel(id));
+  CHECK(book->engine().live_orders() == 0);
   CHECK(book->engine().check_invariants());
 }
 

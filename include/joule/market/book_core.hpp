@@ -314,6 +314,21 @@ class BookEngine {
 
   /// Looks up a live order (nullptr when not live).
   const OrderNode* find(OrderId id) const noexcept;
+
+  /// Cache hints for a gateway that has the next messages queued: they change
+  /// nothing and return nothing, and may be called with any id (live or not).
+  /// On a book larger than the cache a cancel costs dependent misses (the id's
+  /// index slot, then the order node, then its queue neighbours); issuing the
+  /// three hints a few messages ahead, in this order, overlaps them with the
+  /// work in between. `prefetch_slot` also suits a new order's id (its slot is
+  /// written when it rests). `prefetch_order` needs the slot cached and
+  /// `prefetch_neighbours` the node, so space the calls at least one message apart.
+  void prefetch_slot(OrderId id) const noexcept;
+  /// Prefetches the live order's node (after `prefetch_slot`).
+  void prefetch_order(OrderId id) const noexcept;
+  /// Prefetches the live order's queue neighbours and price level, which a
+  /// cancel rewrites (after `prefetch_order`).
+  void prefetch_neighbours(OrderId id) const noexcept;
   /// Number of resting orders.
   std::size_t live_orders() const noexcept { return live_; }
   /// Occupied price levels of a side.

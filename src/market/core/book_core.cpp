@@ -169,6 +169,7 @@ Result<void> BookEngine::rebind(const BookStorage& bigger) noexcept {
   if (bigger.asks.data() != st_.asks.data()) std::copy(st_.asks.begin(), st_.asks.end(), bigger.asks.begin());
   if (bigger.bitmaps.data() != st_.bitmaps.data())
     std::copy(st_.bitmaps.begin(), st_.bitmaps.end(), bigger.bitmaps.begin());
+  const std::span<IndexSlot> old_index = st_.index;
   st_ = bigger;
   nodes_ = bigger.nodes;
   const std::size_t bw = BookStorage::bitmap_words(st_.bids.size());
@@ -178,8 +179,23 @@ Result<void> BookEngine::rebind(const BookStorage& bigger) noexcept {
   lv_[1] = st_.asks.data();
   index_mask_ = ni - 1;
   for (auto& s : st_.index) s = IndexSlot{};
-  for (std::uint32_t n = 1; n < high_water_; ++n)
-    if (nodes_[n].id != 0) index_insert(nodes_[n].id, n);
+  if (old_index.data() != st_.index.data()) {
+    // Rehash from the old slots in slot order: a slot holds its hash bits, so
+    // no node is read and no id compared (ids are unique), and the new home
+    // slots advance almost sequentially instead of at random. Growing the
+    // wide book's index from node order cost a cache miss per order (about
+    // 10 % of that replay's L2 misses, docs/performance.md).
+    IndexSlot* d = st_.index.data();
+    for (const IndexSlot& s : old_index) {
+      if (!s.node) continue;
+      std::uint64_t i = s.hash & index_mask_;
+      while (d[i].node) i = (i + 1) & index_mask_;
+      d[i] = s;
+    }
+  } else {
+    for (std::uint32_t n = 1; n < high_water_; ++n)
+      if (nodes_[n].id != 0) index_insert(nodes_[n].id, n);
+  }
   return {};
 }
 
@@ -231,6 +247,27 @@ void BookEngine::index_erase(OrderId id, std::uint32_t node) noexcept {
 const OrderNode* BookEngine::find(OrderId id) const noexcept {
   const std::uint32_t n = index_find(id);
   return n ? &nodes_[n] : nullptr;
+}
+
+void BookEngine::prefetch_slot(OrderId id) const noexcept {
+  __builtin_prefetch(&st_.index[id_hash(id) & index_mask_], 1);
+}
+
+void BookEngine::prefetch_order(OrderId id) const noexcept {
+  // Probes only the home slot (the common case at load <= 0.5): a longer
+  // probe would touch uncached slots and nodes, which a hint must not wait for.
+  const IndexSlot& s = st_.index[id_hash(id) & index_mask_];
+  if (s.node) __builtin_prefetch(&nodes_[s.node], 1);
+}
+
+void BookEngine::prefetch_neighbours(OrderId id) const noexcept {
+  const IndexSlot& s = st_.index[id_hash(id) & index_mask_];
+  if (!s.node) return;
+  const OrderNode& o = nodes_[s.node];
+  if (o.id != id) return;
+  if (o.prev) __builtin_prefetch(&nodes_[o.prev], 1);
+  if (o.next) __builtin_prefetch(&nodes_[o.next], 1);
+  __builtin_prefetch(&lv_[sx(o.side)][o.level], 1);
 }
 
 // ------------------------------------------------------------------ nodes and levels
