@@ -148,6 +148,12 @@ TEST_CASE("prefetch hints change nothing, for live, cancelled and unknown ids") 
   REQUIRE(book->cancel(20));
   CHECK(eng.live_orders() == live - 1);
   CHECK(eng.check_invariants());
+  // Before init() there is no index: the hints do nothing.
+  const BookEngine blank;
+  blank.prefetch_slot(5);
+  blank.prefetch_order(5);
+  blank.prefetch_neighbours(5);
+  CHECK(blank.live_orders() == 0);
 }
 
 TEST_CASE("IOC, market, FOK, all-or-none, iceberg") {

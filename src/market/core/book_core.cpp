@@ -250,17 +250,20 @@ const OrderNode* BookEngine::find(OrderId id) const noexcept {
 }
 
 void BookEngine::prefetch_slot(OrderId id) const noexcept {
+  if (st_.index.empty()) return;  // before init()
   __builtin_prefetch(&st_.index[id_hash(id) & index_mask_], 1);
 }
 
 void BookEngine::prefetch_order(OrderId id) const noexcept {
   // Probes only the home slot (the common case at load <= 0.5): a longer
   // probe would touch uncached slots and nodes, which a hint must not wait for.
+  if (st_.index.empty()) return;
   const IndexSlot& s = st_.index[id_hash(id) & index_mask_];
   if (s.node) __builtin_prefetch(&nodes_[s.node], 1);
 }
 
 void BookEngine::prefetch_neighbours(OrderId id) const noexcept {
+  if (st_.index.empty()) return;
   const IndexSlot& s = st_.index[id_hash(id) & index_mask_];
   if (!s.node) return;
   const OrderNode& o = nodes_[s.node];
