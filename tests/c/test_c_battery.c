@@ -37,6 +37,25 @@ static int truth_forecast(void* user, size_t t, size_t n, double* pi, double* pe
   return 0;
 }
 
+/* Two price scenarios: the truth (weight 0.75) and one with the evening
+   price lower (weight 0.25). */
+static int two_scenarios(void* user, size_t t, size_t n, size_t k, double* weight, double* pi, double* pe,
+                         double* load, double* pv) {
+  static const double price[4] = {0.1, 0.5, 0.1, 0.5};
+  size_t i;
+  int* calls = (int*)user;
+  ++*calls;
+  (void)pv;
+  *weight = k == 0 ? 0.75 : 0.25;
+  for (i = 0; i < n; ++i) {
+    const double p = price[t + i] * (k == 1 && price[t + i] > 0.3 ? 0.5 : 1.0);
+    pi[i] = p;
+    pe[i] = p;
+    load[i] = 0.0;
+  }
+  return 0;
+}
+
 int main(void) {
   double obj = 0;
   CHECK(joule_battery_objective_json(kCase, strlen(kCase), &obj) == JOULE_OK);
@@ -117,6 +136,40 @@ int main(void) {
       }
       CHECK(passes[1] > 0 && passes[1] < passes[0]);
       CHECK(fabs(cost[1] - cost[0]) <= 1e-6 * fabs(cost[0]));
+    }
+    /* Two weighted scenarios per step, shrinking horizon of 2 with warm
+       starts: each scenario keeps its plan, so only the block starts solve;
+       the spread of the scenarios' optima is reported per step. */
+    {
+      char out[8192];
+      const char* at;
+      int policy;
+      for (policy = 0; policy < 2; ++policy) {
+        calls = 0;
+        joule_battery_mpc_options_init(&mo);
+        mo.horizon_steps = 2;
+        mo.horizon_mode = JOULE_BATTERY_HORIZON_SHRINKING;
+        CHECK(joule_battery_mpc_backtest_scenarios_json(kCase, strlen(kCase), &mo, 2,
+                                                        (joule_battery_scenario_policy)policy, two_scenarios, &calls,
+                                                        out, sizeof out, &mlen) == JOULE_OK);
+        CHECK(calls == 8); /* 4 steps x 2 scenarios */
+        CHECK(strstr(out, "\"warm_decisions\":2") != NULL);
+        CHECK(strstr(out, "\"candidate_solves\":0") != NULL);
+        at = strstr(out, "\"cost_spread\":[");
+        CHECK(at != NULL);
+        /* step 0: the block's optima differ (buy at 0.1 and sell at 0.5, against
+           keeping the energy for its salvage value of 0.3 when the evening pays 0.25) */
+        if (at) CHECK(fabs(strtod(at + strlen("\"cost_spread\":["), NULL) - 0.2) < 1e-9);
+        CHECK(strstr(out, "\"realised_cost\":-0.8") != NULL);
+      }
+      CHECK(joule_battery_mpc_backtest_scenarios_json(kCase, strlen(kCase), &mo, 0, JOULE_BATTERY_POLICY_MOST_LIKELY,
+                                                      two_scenarios, &calls, out, sizeof out, &mlen) ==
+            JOULE_INVALID_ARGUMENT);
+      CHECK(joule_battery_mpc_backtest_scenarios_json(kCase, strlen(kCase), &mo, 2, (joule_battery_scenario_policy)7,
+                                                      two_scenarios, &calls, out, sizeof out, &mlen) ==
+            JOULE_INVALID_ARGUMENT);
+      CHECK(joule_battery_mpc_backtest_scenarios_json(kCase, strlen(kCase), &mo, 2, JOULE_BATTERY_POLICY_MOST_LIKELY,
+                                                      NULL, NULL, out, sizeof out, &mlen) == JOULE_INVALID_ARGUMENT);
     }
     mo.struct_size = 3;
     CHECK(joule_battery_mpc_backtest_json(kCase, strlen(kCase), &mo, NULL, NULL, NULL, 0, &mlen) == JOULE_INVALID_ARGUMENT);

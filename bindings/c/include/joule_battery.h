@@ -98,6 +98,33 @@ JOULE_API joule_status joule_battery_mpc_backtest_json(const char* case_json, si
                                                        joule_battery_forecast_fn forecast, void* user, char* buf,
                                                        size_t cap, size_t* len);
 
+/* Which first step the controller applies when there are several scenarios. */
+typedef enum joule_battery_scenario_policy {
+  JOULE_BATTERY_POLICY_MIN_EXPECTED_COST = 0, /* the candidate first step with the lowest weighted cost over all scenarios */
+  JOULE_BATTERY_POLICY_MOST_LIKELY = 1,       /* the first step of the scenario with the largest weight */
+  JOULE_BATTERY_POLICY_FORCE_INT32_ = 0x7FFFFFFF
+} joule_battery_scenario_policy;
+
+/* Scenario k (0 <= k < m) of steps [t, t + n), e.g. a quantile path or an
+ * ensemble member: write its weight (> 0) and n values into each array
+ * (pv_kw is NULL when the case has no PV). Return 0; nonzero leaves this
+ * scenario out of this call (all left out: the true values are used). */
+typedef int (*joule_battery_scenario_fn)(void* user, size_t t, size_t n, size_t k, double* weight,
+                                         double* price_import, double* price_export, double* load_kw,
+                                         double* pv_kw);
+
+/* joule_battery_mpc_backtest_json with m >= 1 forecast scenarios per step and
+ * the policy choosing the applied first step; "expected_cost" and
+ * "cost_spread" (per step: weighted mean and max - min of the scenarios'
+ * optima) describe the spread. With warm_start in shrinking mode each
+ * scenario keeps its own plan. Errors as joule_battery_mpc_backtest_json;
+ * JOULE_INVALID_ARGUMENT for m == 0, a NULL callback or an unknown policy. */
+JOULE_API joule_status joule_battery_mpc_backtest_scenarios_json(const char* case_json, size_t case_len,
+                                                                 const joule_battery_mpc_options* options, size_t m,
+                                                                 joule_battery_scenario_policy policy,
+                                                                 joule_battery_scenario_fn scenario, void* user,
+                                                                 char* buf, size_t cap, size_t* len);
+
 /* The real-time controller's configuration, output, flags and the
  * heap-free (caller storage) functions firmware links from joule_core. */
 #include "joule/battery/rt_controller_c.h"

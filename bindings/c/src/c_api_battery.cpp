@@ -1,6 +1,8 @@
 // C API of the battery module (joule_battery.h).
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "c_api_internal.hpp"
 #include "joule/battery/detail/rt_config_c.hpp"
@@ -79,6 +81,47 @@ JOULE_API void joule_battery_mpc_options_init(joule_battery_mpc_options* o) {
   o->terminal_value_factor = d.terminal_value_factor;
 }
 
+namespace {
+/// MpcOptions from the C options (NULL: defaults); false after reporting a bad field.
+bool mpc_options_from_c(const joule_battery_mpc_options* options, joule::battery::MpcOptions& o, joule_status& st) {
+  if (options == nullptr) return true;
+  if (options->struct_size < sizeof(joule_battery_mpc_options)) {
+    st = report(JOULE_INVALID_ARGUMENT, "joule_battery_mpc_options.struct_size too small: call joule_battery_mpc_options_init");
+    return false;
+  }
+  if (options->horizon_mode != JOULE_BATTERY_HORIZON_ROLLING && options->horizon_mode != JOULE_BATTERY_HORIZON_SHRINKING) {
+    st = report(JOULE_INVALID_ARGUMENT, "unknown joule_battery_horizon_mode");
+    return false;
+  }
+  o.horizon_steps = options->horizon_steps;
+  o.horizon_mode = options->horizon_mode == JOULE_BATTERY_HORIZON_SHRINKING ? joule::battery::HorizonMode::shrinking
+                                                                             : joule::battery::HorizonMode::rolling;
+  o.warm_start = options->warm_start != 0;
+  o.terminal_value_factor = options->terminal_value_factor;
+  return true;
+}
+
+/// A scenario with n-step series for the case's fields.
+joule::battery::Scenario blank_scenario(std::size_t n, bool has_pv) {
+  joule::battery::Scenario s;
+  s.price_import.resize(n);
+  s.price_export.resize(n);
+  s.load_kw.resize(n);
+  if (has_pv) s.pv_kw.resize(n);
+  return s;
+}
+
+joule_status run_mpc(const char* case_json, size_t case_len, const joule::battery::MpcOptions& o,
+                     const std::function<joule::battery::Forecaster(bool has_pv)>& make_forecaster, char* buf,
+                     size_t cap, size_t* len) {
+  auto prob = joule::battery::parse_case_json(std::string_view(case_json, case_len));
+  if (!prob) return report(prob.error());
+  auto r = joule::battery::mpc_backtest(*prob, make_forecaster(!prob->pv_kw.empty()), o);
+  if (!r) return report(r.error());
+  return joule::capi::write_string(joule::battery::mpc_result_to_json(*r), buf, cap, len);
+}
+}  // namespace
+
 JOULE_API joule_status joule_battery_mpc_backtest_json(const char* case_json, size_t case_len,
                                                        const joule_battery_mpc_options* options,
                                                        joule_battery_forecast_fn forecast, void* user, char* buf,
@@ -86,37 +129,52 @@ JOULE_API joule_status joule_battery_mpc_backtest_json(const char* case_json, si
   return guard([&]() -> joule_status {
     JOULE_C_REQUIRE(case_json != nullptr && len != nullptr, "NULL argument");
     joule::battery::MpcOptions o;
-    if (options != nullptr) {
-      if (options->struct_size < sizeof(joule_battery_mpc_options))
-        return report(JOULE_INVALID_ARGUMENT, "joule_battery_mpc_options.struct_size too small: call joule_battery_mpc_options_init");
-      if (options->horizon_mode != JOULE_BATTERY_HORIZON_ROLLING && options->horizon_mode != JOULE_BATTERY_HORIZON_SHRINKING)
-        return report(JOULE_INVALID_ARGUMENT, "unknown joule_battery_horizon_mode");
-      o.horizon_steps = options->horizon_steps;
-      o.horizon_mode = options->horizon_mode == JOULE_BATTERY_HORIZON_SHRINKING ? joule::battery::HorizonMode::shrinking
-                                                                                 : joule::battery::HorizonMode::rolling;
-      o.warm_start = options->warm_start != 0;
-      o.terminal_value_factor = options->terminal_value_factor;
-    }
-    auto prob = joule::battery::parse_case_json(std::string_view(case_json, case_len));
-    if (!prob) return report(prob.error());
-    const bool has_pv = !prob->pv_kw.empty();
-    joule::battery::Forecaster fc;
-    if (forecast != nullptr) {
-      fc = [&](std::size_t t, std::size_t n) {
-        joule::battery::Scenario s;
-        s.price_import.resize(n);
-        s.price_export.resize(n);
-        s.load_kw.resize(n);
-        if (has_pv) s.pv_kw.resize(n);
+    joule_status st = JOULE_OK;
+    if (!mpc_options_from_c(options, o, st)) return st;
+    return run_mpc(case_json, case_len, o, [&](bool has_pv) -> joule::battery::Forecaster {
+      if (forecast == nullptr) return {};
+      return [&, has_pv](std::size_t t, std::size_t n) {
+        auto s = blank_scenario(n, has_pv);
         if (forecast(user, t, n, s.price_import.data(), s.price_export.data(), s.load_kw.data(),
                      has_pv ? s.pv_kw.data() : nullptr) != 0)
           return std::vector<joule::battery::Scenario>{};
         return std::vector<joule::battery::Scenario>{std::move(s)};
       };
-    }
-    auto r = joule::battery::mpc_backtest(*prob, fc, o);
-    if (!r) return report(r.error());
-    return joule::capi::write_string(joule::battery::mpc_result_to_json(*r), buf, cap, len);
+    }, buf, cap, len);
+  });
+}
+
+JOULE_API joule_status joule_battery_mpc_backtest_scenarios_json(const char* case_json, size_t case_len,
+                                                                 const joule_battery_mpc_options* options, size_t m,
+                                                                 joule_battery_scenario_policy policy,
+                                                                 joule_battery_scenario_fn scenario, void* user,
+                                                                 char* buf, size_t cap, size_t* len) {
+  return guard([&]() -> joule_status {
+    JOULE_C_REQUIRE(case_json != nullptr && len != nullptr, "NULL argument");
+    JOULE_C_REQUIRE(scenario != nullptr, "scenario callback is NULL");
+    JOULE_C_REQUIRE(m >= 1, "m must be >= 1");
+    if (policy != JOULE_BATTERY_POLICY_MIN_EXPECTED_COST && policy != JOULE_BATTERY_POLICY_MOST_LIKELY)
+      return report(JOULE_INVALID_ARGUMENT, "unknown joule_battery_scenario_policy");
+    joule::battery::MpcOptions o;
+    joule_status st = JOULE_OK;
+    if (!mpc_options_from_c(options, o, st)) return st;
+    o.policy = policy == JOULE_BATTERY_POLICY_MOST_LIKELY ? joule::battery::ScenarioPolicy::most_likely
+                                                          : joule::battery::ScenarioPolicy::min_expected_cost;
+    return run_mpc(case_json, case_len, o, [&](bool has_pv) -> joule::battery::Forecaster {
+      return [&, has_pv](std::size_t t, std::size_t n) {
+        std::vector<joule::battery::Scenario> out;
+        for (std::size_t k = 0; k < m; ++k) {
+          auto s = blank_scenario(n, has_pv);
+          double w = 1.0;
+          if (scenario(user, t, n, k, &w, s.price_import.data(), s.price_export.data(), s.load_kw.data(),
+                       has_pv ? s.pv_kw.data() : nullptr) != 0)
+            continue;
+          s.weight = w;
+          out.push_back(std::move(s));
+        }
+        return out;
+      };
+    }, buf, cap, len);
   });
 }
 
